@@ -1,0 +1,143 @@
+"""Wiring: settings → Redis (embedded or REDIS_URL) → store, NLP, pipeline, transports.
+
+Nothing is built at import time; `App` builds everything once per process and tears it
+down in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from nlp.pipeline import Analyzer
+
+from bot.embedded import EmbeddedRedis
+from bot.ingest import Ingestor
+from bot.keys import Keys
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.store import RedisStore
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from handlers.context import CommandRequest, HandlerContext
+from handlers.ports import IngestOutcome
+from handlers.registry import ParseError, dispatch, parse_command
+from handlers.reply import Reply
+from nlp.catalog import Catalog
+
+logger = logging.getLogger(__name__)
+
+
+def sample_corpus_dir() -> Path:
+    """The folder of the sample corpus shipped in the package."""
+    return Path(str(resources.files("bot") / "corpus"))
+
+
+class App:
+    """One grokwatch process: use as `async with App(settings) as app:`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        console: ConsoleTransport | None = None,
+        transports: dict[str, Transport] | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.console = console or ConsoleTransport()
+        self.transports: dict[str, Transport] = {"console": self.console, **(transports or {})}
+        self._analyzer = analyzer
+        self._stack = AsyncExitStack()
+        self.embedded: EmbeddedRedis | None = None
+        self.redis_description = ""
+
+    async def __aenter__(self) -> App:
+        try:
+            await self._open()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def _open(self) -> None:
+        s = self.settings
+        if s.redis_url:
+            client = aioredis.Redis.from_url(s.redis_url)
+            self.redis_description = f"Redis at {_redact(s.redis_url)}"
+        else:
+            self.embedded = EmbeddedRedis(s.data_dir, binary=s.redis_server)
+            self.embedded.start()
+            self._stack.callback(self.embedded.stop)
+            client = aioredis.Redis(unix_socket_path=str(self.embedded.socket_path))
+            self.redis_description = self.embedded.description
+        self.store = RedisStore(client, Keys(s.key_prefix))
+        self._stack.push_async_callback(self.store.close)
+        await client.ping()
+        await self.store.check_schema()
+        self.catalog = Catalog.load()
+        self.analyzer = self._analyzer or Analyzer(self.catalog, english_model=s.english_model)
+        self.pipeline = Pipeline(
+            self.store,
+            self.analyzer,
+            self.catalog,
+            self.transports,
+            batch_size=s.batch_size,
+            read_count=s.stream_read_count,
+            reclaim_idle_ms=s.reclaim_idle_ms,
+        )
+        await self.pipeline.setup()
+        self._stack.push_async_callback(self.pipeline.stop)
+        for transport in self.transports.values():
+            await transport.start()
+            self._stack.push_async_callback(transport.close)
+        self.ingestor = Ingestor(self.store, self.pipeline, max_bytes=s.max_file_bytes)
+        self.context = HandlerContext(store=self.store, catalog=self.catalog, ingest=self.ingestor)
+        logger.info("ready: %s", self.redis_description)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    async def say(
+        self,
+        line: str,
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        can_manage: bool = True,
+        lang: str = "en",
+    ) -> Reply:
+        """One chat command as typed; the reply (errors are replies too)."""
+        try:
+            request: CommandRequest = parse_command(line, lang=lang)
+        except ParseError as exc:
+            return Reply.error(str(exc))
+        request.channel = channel or self.settings.console_channel
+        request.user = user or self.settings.console_user
+        request.can_manage = can_manage
+        return await dispatch(self.context, request)
+
+    async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
+        return await self.ingestor.ingest_paths(paths, wait=wait)
+
+    async def deliver_pending(self) -> int:
+        """Deliver what the outboxes hold now (script mode, tests)."""
+        return await self.pipeline.drain(["deliver"])
+
+
+def _redact(url: str) -> str:
+    """A Redis URL without its password, for logs and `doctor`."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user + ':' if user else ''}***@{host}"
+
+
+def describe(app: App) -> dict[str, Any]:
+    return {"redis": app.redis_description, "transports": sorted(app.transports)}

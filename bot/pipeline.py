@@ -1,0 +1,254 @@
+"""The pipeline's stages as stream consumers:
+
+    ingest stream ─► analyze (fast: language, catalog) ─► analyzed stream ─┬─► fanout ─► outbox:<platform> ─► deliver:<platform>
+                                                                             └─► enrich (slow: NER discovery) ─► enriched stream ─► fanout
+
+Every stage is idempotent, so at-least-once delivery of stream entries never shows:
+index writes are set/sorted-set writes, an alert is queued once per (channel, article) by
+an atomic script, and a delivery is recorded before its entry is acknowledged.
+
+`Pipeline.drain()` runs every stage until nothing is left (CLI, tests); `run()` runs them
+as asyncio tasks until stopped (`demo`, `run`, `worker`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from nlp.pipeline import Analyzer
+
+from bot.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, platform_of
+from bot.store import RedisStore
+from bot.streams import Entry, StreamWorker
+from bot.transports.base import DeliveryError, Transport
+from handlers.alerts import render_alert
+from handlers.ports import ArticleRecord, QueuedAlert
+from nlp.catalog import Catalog
+from nlp.models import Analysis, EntityInfo
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("analyze", "fanout", "enrich", "deliver")
+
+
+@dataclass
+class Pipeline:
+    store: RedisStore
+    analyzer: Analyzer
+    catalog: Catalog
+    transports: dict[str, Transport] = field(default_factory=dict)
+    batch_size: int = 16
+    read_count: int = 100
+    reclaim_idle_ms: int = 60_000
+    consumer_suffix: str = ""
+    workers: dict[str, StreamWorker] = field(default_factory=dict, init=False)
+    running: bool = field(default=False, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def __post_init__(self) -> None:
+        k = self.store.keys
+        r = self.store.r
+
+        def worker(name: str, streams: Sequence[str], group: str, fn: object, count: int) -> None:
+            consumer = f"{name}{self.consumer_suffix}" if self.consumer_suffix else ""
+            self.workers[name] = StreamWorker(
+                r,
+                name,
+                streams,
+                group,
+                fn,  # type: ignore[arg-type]
+                consumer=consumer,
+                count=count,
+                reclaim_idle_ms=self.reclaim_idle_ms,
+                dead_letters=k.dead_letters,
+            )
+
+        worker("analyze", [k.ingest_stream], G_ANALYZE, self.analyze, self.batch_size)
+        worker(
+            "fanout", [k.analyzed_stream, k.enriched_stream], G_FANOUT, self.fanout, self.read_count
+        )
+        worker("enrich", [k.analyzed_stream], G_ENRICH, self.enrich, self.batch_size)
+        for platform in self.transports:
+            worker(
+                f"deliver:{platform}",
+                [k.outbox(platform)],
+                G_DELIVER,
+                self._deliverer(platform),
+                self.read_count,
+            )
+
+    def select(self, stages: Iterable[str] | None) -> list[StreamWorker]:
+        """The workers of the named stages ("deliver" means every deliver:<platform>)."""
+        if stages is None:
+            return list(self.workers.values())
+        wanted = set(stages)
+        unknown = wanted - set(STAGES) - set(self.workers)
+        if unknown:
+            raise ValueError(
+                f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}"
+            )
+        return [
+            w for name, w in self.workers.items() if name in wanted or name.split(":")[0] in wanted
+        ]
+
+    # ----------------------------------------------------------------- stages
+    async def _records(self, entries: Sequence[Entry]) -> list[tuple[str, ArticleRecord]]:
+        ids = [fields.get("id", "") for _, fields in entries]
+        records = await self.store.load_articles(ids)
+        out = []
+        for (eid, fields), rec in zip(entries, records, strict=True):
+            if rec is None:
+                logger.warning(
+                    "stream entry %s names unknown article %s; skipped", eid, fields.get("id")
+                )
+                continue
+            out.append((eid, rec))
+        return out
+
+    async def analyze(self, entries: Sequence[Entry]) -> list[str]:
+        """Fast pass: language and catalog entities; index them; hand on."""
+        rows = await self._records(entries)
+        docs = [(rec.title, rec.text) for _, rec in rows]
+        langs = [rec.lang for _, rec in rows]
+        analyses = await asyncio.to_thread(self.analyzer.fast, docs, langs) if rows else []
+        k = self.store.keys
+        for (_, rec), analysis in zip(rows, analyses, strict=True):
+            await self.store.save_analysis(rec, analysis, "fast")
+            await self.store.r.xadd(k.analyzed_stream, {"id": rec.id})
+        return [eid for eid, _ in entries]
+
+    async def enrich(self, entries: Sequence[Entry]) -> list[str]:
+        """Slow pass: entities discovered by NER; index them; hand on to the fan-out."""
+        rows = await self._records(entries)
+        if not rows:
+            return [eid for eid, _ in entries]
+        docs = [(rec.title, rec.text) for _, rec in rows]
+        langs = [rec.lang for _, rec in rows]
+        fast = [
+            Analysis(
+                lang=rec.lang or "und",
+                title=rec.title,
+                entities=[e for e in rec.entities if e.source == "catalog"],
+            )
+            for _, rec in rows
+        ]
+        analyses = await asyncio.to_thread(self.analyzer.full, docs, langs, fast)
+        k = self.store.keys
+        for (_, rec), analysis in zip(rows, analyses, strict=True):
+            discovered = [e for e in analysis.entities if e.source == "discovered"]
+            await self.store.add_discovered(
+                EntityInfo(
+                    id=e.id, name=e.name, type=e.type, aliases=tuple(e.matched), source="discovered"
+                )
+                for e in discovered
+            )
+            added = await self.store.save_analysis(rec, analysis, "full")
+            await self.store.r.xadd(
+                k.enriched_stream,
+                {"id": rec.id, "entities": json.dumps([e.id for e in added])},
+            )
+        return [eid for eid, _ in entries]
+
+    async def fanout(self, entries: Sequence[Entry]) -> list[str]:
+        """Queue one alert per (channel, article) for the channels tracking its entities."""
+        stage_of = {eid: ("full" if "entities" in fields else "fast") for eid, fields in entries}
+        for eid, rec in await self._records(entries):
+            await self.fanout_article(rec)
+            await self.store.mark_fanned(rec.id, stage_of[eid])
+        return [eid for eid, _ in entries]
+
+    async def fanout_article(self, rec: ArticleRecord) -> list[QueuedAlert]:
+        queued = []
+        by_channel = await self.store.subscribers_for(rec.entities)
+        for channel, ents in by_channel.items():
+            alert = QueuedAlert(channel, rec.id, tuple(e.id for e in ents))
+            try:
+                platform = platform_of(channel)
+            except ValueError:
+                logger.error("subscription with malformed channel id %r ignored", channel)
+                continue
+            if await self.store.queue_alert(platform, alert):
+                queued.append(alert)
+                logger.info(
+                    "alert queued: %s → %s (%s)", rec.id, channel, ",".join(alert.entity_ids)
+                )
+        return queued
+
+    def _deliverer(self, platform: str) -> object:
+        async def deliver(entries: Sequence[Entry]) -> list[str]:
+            return await self.deliver(platform, entries)
+
+        return deliver
+
+    async def deliver(self, platform: str, entries: Sequence[Entry]) -> list[str]:
+        """Send queued alerts; an entry is acknowledged once its alert is recorded as sent."""
+        transport = self.transports[platform]
+        finished = []
+        for eid, fields in entries:
+            try:
+                if await self._deliver_one(transport, fields):
+                    finished.append(eid)
+            except Exception:
+                # One bad entry must not hold back the others: it stays pending, is retried,
+                # and goes to the dead letters after max_attempts.
+                logger.exception("alert entry %s could not be delivered", eid)
+        return finished
+
+    async def _deliver_one(self, transport: Transport, fields: dict[str, str]) -> bool:
+        """Deliver one queued alert; True when it is done with (sent now or before)."""
+        channel, article_id = fields["channel"], fields["article"]
+        if await self.store.is_delivered(channel, article_id):
+            return True  # sent before a crash, not yet acknowledged
+        rec = await self.store.load_article(article_id)
+        if rec is None:
+            logger.error("alert for unknown article %s dropped", article_id)
+            return True
+        entity_ids = json.loads(fields.get("entities", "[]"))
+        reply = render_alert(self.catalog, rec, entity_ids)
+        try:
+            await transport.send(channel, reply)
+        except DeliveryError as exc:
+            logger.warning("alert %s → %s not delivered: %s", article_id, channel, exc)
+            return False  # stays pending; retried after reclaim_idle_ms
+        await self.store.mark_delivered(channel, article_id)
+        return True
+
+    # ---------------------------------------------------------------- running
+    async def setup(self) -> None:
+        for w in self.workers.values():
+            await w.setup()
+
+    async def drain(self, stages: Iterable[str] | None = None, max_rounds: int = 10_000) -> int:
+        """Run the selected stages until none has anything left; return entries done."""
+        workers = self.select(stages)
+        for w in workers:
+            await w.setup()
+        total = 0
+        for _ in range(max_rounds):
+            done = 0
+            for w in workers:
+                done += await w.run_once()
+            total += done
+            if done == 0:
+                break
+        return total
+
+    async def start(self, stages: Iterable[str] | None = None) -> None:
+        """Run the selected stages as background tasks."""
+        self._stop.clear()
+        for w in self.select(stages):
+            await w.setup()
+            self._tasks.append(asyncio.create_task(w.run_forever(self._stop), name=w.name))
+        self.running = True
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.running = False

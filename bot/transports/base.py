@@ -1,0 +1,42 @@
+"""The transport seam: every chat platform implements this Protocol.
+
+The core holds transports, it never subclasses one. A transport translates: it turns a
+neutral `Reply` into what its platform shows, and its platform's payloads into
+`CommandRequest`s. It holds no business logic.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from handlers.reply import Reply
+
+
+class DeliveryError(Exception):
+    """A send that failed.
+
+    `retry_after`: seconds the platform asked us to wait (rate limit). `permanent`: the
+    target is gone or forbids us (retrying cannot help; the subscription should pause).
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """A chat platform the bot talks on."""
+
+    name: str  # the platform prefix of its channel ids: "console", "discord", "slack"
+
+    async def start(self) -> None: ...
+
+    async def send(self, target: str, reply: Reply) -> None:
+        """Post `reply` to the channel `target` (a full channel id, "platform:..."),
+        or raise DeliveryError."""
+
+    async def close(self) -> None: ...

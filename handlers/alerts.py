@@ -1,0 +1,52 @@
+"""The alert a channel gets when a new article mentions what it tracks.
+
+Explainable: for each matched entity, the words that matched, how often, how central the
+entity is to the article, and the sentence that mentions it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.format import clip, day, outlet, quote
+from handlers.ports import ArticleRecord
+from handlers.reply import Button, Field, Reply, defang
+from handlers.texts import t
+from nlp.catalog import Catalog
+
+LANG_NAMES = {"fr": "French", "en": "English"}
+
+
+def render_alert(
+    catalog: Catalog, article: ArticleRecord, entity_ids: Sequence[str], lang: str = "en"
+) -> Reply:
+    names = []
+    fields = [
+        Field("Outlet", outlet(article, lang), inline=True),
+        Field("Date", day(article.published_at, lang), inline=True),
+        Field("Language", LANG_NAMES.get(article.lang or "", article.lang or "?"), inline=True),
+    ]
+    buttons = []
+    for eid in entity_ids:
+        hit = article.entity(eid)
+        info = catalog.get(eid)
+        name = info.name if info else (hit.name if hit else eid)
+        names.append(name)
+        if hit is None:
+            continue
+        words = ", ".join(f"“{quote(w, 60)}”" for w in hit.matched[:4])
+        sentence = quote(hit.snippet, 300) if hit.snippet else ""
+        where = "title" if hit.positions and hit.positions[0][0] < len(article.title) else "text"
+        detail = f"matched {words} in the {where} · {hit.mentions}× · {hit.level} salience"
+        fields.append(Field(name, f"{detail}\n> {sentence}" if sentence else detail))
+        buttons.append(Button(f"Untrack {name}", "untrack", eid, style="danger"))
+    return Reply(
+        text=f"**{t(lang, 'alert_matched')}:** " + ", ".join(names),
+        title=defang(clip(article.title, 250)),
+        url=article.url,
+        fields=fields,
+        buttons=buttons[:5],
+        footer=f"article {article.id}"
+        + (f" · {article.path}" if article.path and not article.url else ""),
+        kind="alert",
+    )

@@ -1,0 +1,29 @@
+"""What a handler is given: the request and the services it may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.ports import IngestService, StoreProtocol
+from nlp.catalog import Catalog
+
+
+@dataclass(slots=True)
+class CommandRequest:
+    """A chat command, the same shape whatever platform it came from."""
+
+    name: str
+    args: dict[str, str] = field(default_factory=dict)
+    raw: str = ""
+    channel: str = "console:demo"
+    user: str = "console:you"
+    can_manage: bool = False  # may change this channel's settings (tracking, feeds)
+    lang: str = "en"  # the language of the bot's own words in the reply
+
+
+@dataclass(slots=True)
+class HandlerContext:
+    store: StoreProtocol
+    catalog: Catalog
+    ingest: IngestService | None = None
+    max_results: int = 5

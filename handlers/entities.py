@@ -1,0 +1,57 @@
+"""Turning what a user typed into an entity: the catalog first, then discovered names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from handlers.context import HandlerContext
+from handlers.texts import t
+from nlp.models import EntityInfo
+from nlp.terms import fold
+
+
+@dataclass(slots=True, frozen=True)
+class Resolution:
+    entity: EntityInfo | None
+    error: str = ""
+    exact: bool = True  # False when the user typed an alias or another spelling
+
+
+def _key(name: str) -> str:
+    return " ".join(fold(name).replace("-", " ").replace("’", "'").split())
+
+
+async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Resolution:
+    """Resolve a name or alias, any case or accents; suggest close names when unknown."""
+    name = name.strip()
+    found = ctx.catalog.get(name.casefold()) or ctx.catalog.resolve(name)
+    if found is not None:
+        return Resolution(found, exact=_key(found.name) == _key(name))
+    wanted = _key(name)
+    discovered = await ctx.store.discovered_entities()
+    for ent in discovered:
+        if ent.id == name.casefold() or wanted in {_key(ent.name), *map(_key, ent.aliases)}:
+            return Resolution(ent, exact=_key(ent.name) == wanted)
+    suggestions: list[tuple[str, float]] = [
+        (e.name, score) for e, score in ctx.catalog.suggest(name, limit=3)
+    ]
+    names = {_key(e.name): e.name for e in discovered}
+    for match, score, _ in process.extract(
+        wanted, list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=80
+    ):
+        suggestions.append((names[match], score))
+    suggestions.sort(key=lambda x: -x[1])
+    alts = list(dict.fromkeys(n for n, _ in suggestions))[:3]
+    hint = (
+        t(lang, "did_you_mean", alts=", ".join(f"**{a}**" for a in alts))
+        if alts
+        else t(lang, "no_suggestion")
+    )
+    return Resolution(None, error=t(lang, "unknown_entity", name=name, hint=hint))
+
+
+def entity_name(ctx: HandlerContext, entity_id: str) -> str:
+    info = ctx.catalog.get(entity_id)
+    return info.name if info else entity_id

@@ -1,0 +1,138 @@
+"""What handlers may ask of the rest of the bot: the store and ingestion, as Protocols.
+
+The Redis implementation lives in `bot.store`; handlers only see these shapes, so they
+stay free of any client library and of the chat platform they answer on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from nlp.models import EntityInfo, EntityResult, SalienceLevel
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """An article as stored."""
+
+    id: str
+    title: str
+    text: str = ""
+    url: str | None = None
+    path: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    ingested_at: datetime | None = None
+    lang: str | None = None
+    entities: list[EntityResult] = field(default_factory=list)
+    analysed: str = ""  # "", "fast" or "full"
+    fanned: str = ""  # the last pass whose alerts the fan-out queued: "", "fast" or "full"
+
+    @property
+    def where(self) -> str:
+        return self.url or self.path or self.id
+
+    def entity(self, entity_id: str) -> EntityResult | None:
+        for ent in self.entities:
+            if ent.id == entity_id:
+                return ent
+        return None
+
+
+@dataclass(slots=True, frozen=True)
+class Subscription:
+    """One entity tracked in one channel."""
+
+    channel: str
+    entity_id: str
+    min_level: SalienceLevel = "low"
+    added_by: str = ""
+    added_at: datetime | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class SearchHit:
+    article: ArticleRecord
+    score: float
+    snippet: str
+
+
+@dataclass(slots=True, frozen=True)
+class SourceStat:
+    name: str
+    articles: int
+    latest: datetime | None
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class QueuedAlert:
+    channel: str
+    article_id: str
+    entity_ids: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    """What became of one input in an ingest batch."""
+
+    status: str  # "new", "duplicate" or "rejected"
+    id: str | None = None
+    path: str | None = None
+    url: str | None = None
+    title: str | None = None
+    reason: str | None = None
+    alerts: list[QueuedAlert] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "status": self.status}
+        if self.path is not None:
+            data["path"] = self.path
+        if self.url is not None:
+            data["url"] = self.url
+        if self.title is not None:
+            data["title"] = self.title
+        if self.reason is not None:
+            data["reason"] = self.reason
+        data["alerts"] = [
+            {"channel": a.channel, "entities": list(a.entity_ids)} for a in self.alerts
+        ]
+        return data
+
+
+class StoreProtocol(Protocol):
+    """The store operations handlers use."""
+
+    async def track(self, sub: Subscription) -> bool:
+        """Add or update a subscription; True when it is new."""
+
+    async def untrack(self, channel: str, entity_id: str) -> bool:
+        """Remove a subscription; True when there was one."""
+
+    async def subscriptions(self, channel: str) -> list[Subscription]: ...
+
+    async def articles_mentioning(
+        self, entity_id: str, limit: int = 10
+    ) -> tuple[int, list[ArticleRecord]]:
+        """(total count, newest first up to limit)."""
+
+    async def search(self, terms: Sequence[str], limit: int = 5) -> list[SearchHit]: ...
+
+    async def sources(self) -> list[SourceStat]: ...
+
+    async def discovered(self, entity_id: str) -> EntityInfo | None: ...
+
+    async def discovered_entities(self, limit: int = 1000) -> list[EntityInfo]: ...
+
+    async def article_count(self) -> int: ...
+
+
+class IngestService(Protocol):
+    """Ingestion as the `/grok ingest` handler sees it."""
+
+    async def ingest_paths(
+        self, paths: Sequence[str], *, wait: bool = True
+    ) -> list[IngestOutcome]: ...

@@ -1,0 +1,214 @@
+"""One registry, one decorator: `@command("track", Param(...))`.
+
+Each transport reads `REGISTRY` to publish its commands (Discord slash commands, Slack's
+`/grok` router, the console's help); the handler's docstring is its help text. The text
+parser here turns "/grok track Elon Musk min:high" into a `CommandRequest`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import secrets
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import process
+
+from handlers.context import CommandRequest, HandlerContext
+from handlers.reply import Reply
+from handlers.texts import t
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[HandlerContext, CommandRequest], Awaitable[Reply]]
+ParamKind = Literal["text", "entity", "path", "choice"]
+
+PREFIXES = ("/grok", "grok", "@grokwatch", "<@grokwatch>")
+
+
+class ParseError(ValueError):
+    """A malformed command; the message is the user-facing reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One argument. `rest=True`: it takes the free text of the line; otherwise it is an
+    option written `name:value`."""
+
+    name: str
+    description: str
+    kind: ParamKind = "text"
+    required: bool = True
+    rest: bool = False
+    choices: tuple[str, ...] = ()
+    description_fr: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    func: Handler
+    params: tuple[Param, ...]
+    help: str  # the first paragraph of the docstring
+    details: str  # the rest of the docstring
+    manage: bool  # changes channel settings: needs the manage permission
+    help_fr: str = ""
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/grok {self.name}"]
+        for p in self.params:
+            token = (
+                p.name.upper() if p.rest else f"{p.name}:{'|'.join(p.choices) or p.name.upper()}"
+            )
+            parts.append(token if p.required else f"[{token}]")
+        return " ".join(parts)
+
+    def description(self, lang: str = "en") -> str:
+        return (self.help_fr if lang == "fr" and self.help_fr else self.help).strip()
+
+
+REGISTRY: dict[str, CommandSpec] = {}
+
+
+def command(
+    name: str, *params: Param, manage: bool = False, help_fr: str = ""
+) -> Callable[[Handler], Handler]:
+    """Register a handler under `/grok NAME`."""
+    if sum(p.rest for p in params) > 1:
+        raise ValueError(f"{name}: at most one free-text parameter")
+
+    def register(func: Handler) -> Handler:
+        if name in REGISTRY:
+            raise ValueError(f"command {name!r} registered twice")
+        doc = inspect.cleandoc(func.__doc__ or name)
+        head, _, rest = doc.partition("\n\n")
+        REGISTRY[name] = CommandSpec(
+            name=name,
+            func=func,
+            params=params,
+            help=" ".join(head.split()),
+            details=rest.strip(),
+            manage=manage,
+            help_fr=help_fr,
+        )
+        return func
+
+    return register
+
+
+def parse_command(line: str, *, lang: str = "en") -> CommandRequest:
+    """Parse a command line as typed in a chat. Raises ParseError with the reply text."""
+    text = line.strip()
+    lowered = text.casefold()
+    for prefix in PREFIXES:
+        if lowered == prefix or lowered.startswith(prefix + " "):
+            text = text[len(prefix) :].strip()
+            break
+    if not text:
+        raise ParseError(t(lang, "empty_command"))
+    name, _, rest = text.partition(" ")
+    name = name.casefold()
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise ParseError(unknown_command_text(name, lang))
+    return CommandRequest(name=name, args=parse_args(spec, rest, lang=lang), raw=line, lang=lang)
+
+
+def unknown_command_text(name: str, lang: str) -> str:
+    best = process.extractOne(name, list(REGISTRY), score_cutoff=60)
+    hint = t(lang, "did_you_mean_cmd", alt=best[0]) if best else ""
+    return t(lang, "unknown_command", name=name, hint=hint)
+
+
+def parse_args(spec: CommandSpec, rest: str, *, lang: str = "en") -> dict[str, str]:
+    options = {p.name: p for p in spec.params if not p.rest}
+    free = next((p for p in spec.params if p.rest), None)
+    args: dict[str, str] = {}
+    words: list[str] = []
+    try:
+        tokens = shlex.split(rest)
+    except ValueError:  # an unmatched quote: take the words as they are
+        tokens = rest.split()
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        if sep and key.casefold() in options and value:
+            args[key.casefold()] = value
+        elif sep and key.isalpha() and key.islower() and value and not free:
+            raise ParseError(
+                t(lang, "unknown_option", name=spec.name, option=key, usage=spec.usage)
+            )
+        else:
+            words.append(token)
+    if free is not None and words:
+        args[free.name] = " ".join(words)
+    elif words:
+        raise ParseError(
+            t(lang, "unknown_option", name=spec.name, option=words[0], usage=spec.usage)
+        )
+    validate_args(spec, args, lang=lang)
+    return args
+
+
+def validate_args(spec: CommandSpec, args: dict[str, str], *, lang: str = "en") -> None:
+    for p in spec.params:
+        value = args.get(p.name)
+        if value is None or not value.strip():
+            if p.required:
+                raise ParseError(
+                    t(lang, "missing_arg", name=spec.name, param=p.name.upper(), usage=spec.usage)
+                )
+            continue
+        if p.choices and value.casefold() not in p.choices:
+            raise ParseError(
+                t(lang, "bad_choice", param=p.name, value=value, choices=", ".join(p.choices))
+            )
+        if p.choices:
+            args[p.name] = value.casefold()
+
+
+async def dispatch(ctx: HandlerContext, request: CommandRequest) -> Reply:
+    """Run a parsed request: checks permission, runs the handler, never raises."""
+    spec = REGISTRY.get(request.name)
+    if spec is None:
+        return Reply.error(unknown_command_text(request.name, request.lang))
+    try:
+        validate_args(spec, request.args, lang=request.lang)
+    except ParseError as exc:
+        return Reply.error(str(exc))
+    if spec.manage and not request.can_manage:
+        return Reply.error(t(request.lang, "not_allowed", name=spec.name))
+    try:
+        return await spec.func(ctx, request)
+    except Exception:
+        ref = secrets.token_hex(4)
+        logger.exception("command %s failed (ref %s)", request.name, ref)
+        return Reply.error(t(request.lang, "internal_error", name=spec.name, ref=ref))
+
+
+async def run_line(ctx: HandlerContext, line: str, **request_fields: object) -> Reply:
+    """Parse and dispatch one typed line (console, `grokwatch say`, tests)."""
+    lang = str(request_fields.get("lang", "en"))
+    try:
+        request = parse_command(line, lang=lang)
+    except ParseError as exc:
+        return Reply.error(str(exc))
+    for key, value in request_fields.items():
+        setattr(request, key, value)
+    return await dispatch(ctx, request)
+
+
+__all__ = [
+    "REGISTRY",
+    "CommandSpec",
+    "Handler",
+    "Param",
+    "ParseError",
+    "command",
+    "dispatch",
+    "parse_command",
+    "run_line",
+]

@@ -1,0 +1,123 @@
+"""The one catalog of user-facing texts, in English and French.
+
+Errors say what went wrong and what to do next. `t(lang, key, **values)` picks the
+language (English when the key has no translation).
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "unknown_command": {
+        "en": "There is no `/grok {name}` command.{hint} Type `/grok help` for the list.",
+        "fr": "La commande `/grok {name}` n'existe pas.{hint} Tapez `/grok help` pour la liste.",
+    },
+    "did_you_mean_cmd": {
+        "en": " Did you mean `/grok {alt}`?",
+        "fr": " Vouliez-vous dire `/grok {alt}` ?",
+    },
+    "empty_command": {
+        "en": "Type a command after `/grok`, e.g. `/grok help`.",
+        "fr": "Tapez une commande après `/grok`, par exemple `/grok help`.",
+    },
+    "missing_arg": {
+        "en": "`/grok {name}` needs {param}. Usage: `{usage}`",
+        "fr": "`/grok {name}` attend {param}. Usage : `{usage}`",
+    },
+    "bad_choice": {
+        "en": "`{param}:{value}` is not valid; use one of {choices}.",
+        "fr": "`{param}:{value}` n'est pas valide ; utilisez {choices}.",
+    },
+    "unknown_option": {
+        "en": "`/grok {name}` has no option `{option}:`. Usage: `{usage}`",
+        "fr": "`/grok {name}` n'a pas d'option `{option}:`. Usage : `{usage}`",
+    },
+    "not_allowed": {
+        "en": "Only people who may manage this channel can use `/grok {name}`. "
+        "Ask a channel manager or an admin.",
+        "fr": "Seules les personnes qui gèrent ce salon peuvent utiliser `/grok {name}`. "
+        "Demandez à un responsable du salon.",
+    },
+    "internal_error": {
+        "en": "Something went wrong on our side while running `/grok {name}` (ref `{ref}`). "
+        "Nothing was changed; please try again.",
+        "fr": "Une erreur interne est survenue pendant `/grok {name}` (réf. `{ref}`). "
+        "Rien n'a été modifié ; réessayez.",
+    },
+    "unknown_entity": {
+        "en": "I don't know an entity called “{name}”.{hint}",
+        "fr": "Je ne connais pas d'entité nommée « {name} ».{hint}",
+    },
+    "did_you_mean": {"en": " Did you mean {alts}?", "fr": " Vouliez-vous dire {alts} ?"},
+    "no_suggestion": {
+        "en": " Check the spelling, or ingest articles that mention it first.",
+        "fr": " Vérifiez l'orthographe, ou ingérez d'abord des articles qui la mentionnent.",
+    },
+    "tracked_new": {
+        "en": "Now tracking **{name}** ({type}, `{id}`) in this channel{level}. "
+        "I'll post an alert when a new article mentions it.",
+        "fr": "**{name}** ({type}, `{id}`) est maintenant suivi dans ce salon{level}. "
+        "Une alerte sera publiée quand un nouvel article le mentionnera.",
+    },
+    "tracked_update": {
+        "en": "Already tracking **{name}** (`{id}`) here; settings updated{level}.",
+        "fr": "**{name}** (`{id}`) est déjà suivi ici ; réglages mis à jour{level}.",
+    },
+    "level_note": {
+        "en": " (only articles where it is at least a {level} actor)",
+        "fr": " (seulement les articles où il est un acteur au moins {level})",
+    },
+    "resolved_from": {"en": "“{given}” resolved to **{name}**.", "fr": "« {given} » → **{name}**."},
+    "untracked": {
+        "en": "Stopped tracking **{name}** (`{id}`) in this channel.",
+        "fr": "**{name}** (`{id}`) n'est plus suivi dans ce salon.",
+    },
+    "not_tracked": {
+        "en": "**{name}** (`{id}`) is not tracked in this channel. `/grok tracked` lists what is.",
+        "fr": "**{name}** (`{id}`) n'est pas suivi dans ce salon. `/grok tracked` liste ce qui l'est.",
+    },
+    "tracked_none": {
+        "en": "Nothing is tracked in this channel yet. Try `/grok track Elon Musk`.",
+        "fr": "Rien n'est suivi dans ce salon. Essayez `/grok track Elon Musk`.",
+    },
+    "tracked_title": {"en": "Tracked in this channel", "fr": "Suivi dans ce salon"},
+    "mentions_none": {
+        "en": "No stored article mentions **{name}** yet.",
+        "fr": "Aucun article stocké ne mentionne encore **{name}**.",
+    },
+    "mentions_title": {
+        "en": "{name}: {total} article(s)",
+        "fr": "{name} : {total} article(s)",
+    },
+    "search_none": {
+        "en": "No article matches “{query}”. Try fewer or other words.",
+        "fr": "Aucun article ne correspond à « {query} ». Essayez d'autres mots.",
+    },
+    "search_title": {"en": "Search: {query}", "fr": "Recherche : {query}"},
+    "sources_none": {
+        "en": "No articles stored yet. Ingest some with `/grok ingest PATH`.",
+        "fr": "Aucun article stocké. Ingérez-en avec `/grok ingest CHEMIN`.",
+    },
+    "sources_title": {
+        "en": "Sources ({n} outlets, {total} articles)",
+        "fr": "Sources ({n} médias, {total} articles)",
+    },
+    "ingest_unavailable": {
+        "en": "Ingesting from chat is not available on this transport.",
+        "fr": "L'ingestion depuis le chat n'est pas disponible ici.",
+    },
+    "ingest_title": {"en": "Ingested {path}", "fr": "Ingestion de {path}"},
+    "ingest_summary": {
+        "en": "{new} new, {dup} duplicate, {rej} rejected; {alerts} alert(s) queued.",
+        "fr": "{new} nouveau(x), {dup} doublon(s), {rej} rejeté(s) ; {alerts} alerte(s).",
+    },
+    "alert_matched": {"en": "Tracked entities", "fr": "Entités suivies"},
+    "unknown_outlet": {"en": "unknown outlet", "fr": "média inconnu"},
+    "undated": {"en": "undated", "fr": "sans date"},
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text `key` in `lang`, formatted with `values`."""
+    entry = TEXTS[key]
+    template = entry.get(lang) or entry["en"]
+    return template.format(**values)

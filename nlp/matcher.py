@@ -1,0 +1,383 @@
+"""The catalog matcher: a spaCy component that finds catalog entities on tokenizer-only docs.
+
+It runs on ``spacy.blank(lang)`` pipelines so that tracked-entity alerts never wait for
+statistical models. Matching is a :class:`spacy.matcher.PhraseMatcher` on the ``LOWER``
+attribute (patterns are generated for case, accent, hyphen and space variants of every alias),
+followed by per-match checks written in the catalog:
+
+* the case rule of the alias (``cap``, ``exact``, ``not-upper``);
+* forbidden left/right neighbours ("Nikola Tesla", "rayons X"), a hyphen being skipped;
+* required context words within ``window`` tokens either side ("Mistral" needs "IA",
+  "modèle", "start-up"...), and forbidden ones ("vent", "rafales"...);
+* version suffixes on versioned entities ("Grok-1", "Llama 2", "Gemini 1.5") are part of
+  the match and count as context; "GPT-4o" is its own entity and never becomes gpt-4;
+* short forms ("Musk") count only after the long form ("Elon Musk") appeared earlier in the
+  document, or when one of the entity's anchor entities (Tesla, xAI...) is in the document.
+
+Overlapping matches are resolved longest first. The result is a span group,
+``doc.spans["grokwatch"]``, whose spans are labelled with the entity id.
+
+The tokenizer is adapted a little (see :func:`adapt_tokenizer`): a hyphen between letters and
+digits is split off ("Grok-1" -> "Grok", "-", "1"), an English possessive is split off in
+French text too ("Musk's"), and French elided articles are split off in English text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final, cast
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+from .catalog import NUMBER_WORD, AliasRule, Catalog, context_key
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "FACTORY",
+    "SENTENCES",
+    "SPAN_KEY",
+    "CatalogMatcher",
+    "adapt_tokenizer",
+    "make_fast_pipeline",
+    "sentence_starts",
+]
+
+FACTORY: Final = "grokwatch_catalog"
+SENTENCES: Final = "grokwatch_sentences"
+SPAN_KEY: Final = "grokwatch"
+_SENT_KEY: Final = "grokwatch_sent_starts"
+_ADAPTED_KEY: Final = "grokwatch_tokenizer_adapted"
+
+_VERSION = re.compile(r"^v?\d+(?:[.,]\d+)*[a-z]{0,3}$|^\d+x\d+[bm]$", re.IGNORECASE)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*$")
+_SENT_BREAK = re.compile(
+    r"\n\s*"
+    r"|(?<=[.!?…])[\"»”')\]]*\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-Þ0-9])"
+    r"|(?<=[.!?…] [»”\"])\s+(?=[A-ZÀ-ÖØ-Þ])"
+)
+_ABBREVIATIONS: Final = frozenset(
+    {"m", "mm", "mr", "mrs", "ms", "mme", "mmes", "mlle", "dr", "st", "ste", "jr", "sr", "inc",
+     "corp", "co", "vs", "etc", "p", "pp", "no", "n°", "av", "bd", "prof", "gen", "sen", "rep"}
+)
+_WORD_BEFORE = re.compile(r"(\w+)\.\W*$")
+
+
+# --- tokenizer -------------------------------------------------------------------------------
+def adapt_tokenizer(nlp: Language) -> None:
+    """Adapt ``nlp``'s tokenizer to entity names (idempotent).
+
+    Splits a hyphen between a letter and a digit ("Grok-1", "GPT-4o", "Llama-2"), splits an
+    English possessive in every language ("Musk's"), and splits French elided articles before
+    a capital in every language ("d'OpenAI" in an English caption).
+    """
+    if nlp.meta.get(_ADAPTED_KEY):
+        return
+    tokenizer = nlp.tokenizer
+    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z])-(?=[0-9])"]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = [r"(?<=[A-Za-z0-9])'[sS]$", r"(?<=[A-Za-z0-9]s)'$", *nlp.Defaults.suffixes]
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    prefixes = [r"(?:[dDlL]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)'(?=[A-ZÀ-Þa-z])",
+                *nlp.Defaults.prefixes]
+    if nlp.lang != "fr":
+        tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    nlp.meta[_ADAPTED_KEY] = True
+
+
+# --- sentences -------------------------------------------------------------------------------
+def _is_initial(text: str, at: int, word: str) -> bool:
+    """Whether ``word`` (ending with a period) is a name initial, as in "Elon R. Musk"."""
+    if len(word) != 1 or not word.isupper():
+        return False
+    previous = text[max(0, at - 30):at].split()
+    return not previous or previous[-1][:1].isupper()
+
+
+def _find_sentence_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in _SENT_BREAK.finditer(text):
+        pos = m.end()
+        if pos >= len(text):
+            continue
+        if m.group(0)[0] != "\n":
+            before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start() + 1)
+            if before:
+                word = before.group(1)
+                if word.lower() in _ABBREVIATIONS or _is_initial(text, before.start(1), word):
+                    continue
+        if pos > starts[-1]:
+            starts.append(pos)
+    return starts
+
+
+@Language.component(SENTENCES)
+def _sentences_component(doc: Doc) -> Doc:
+    """Cheap rule-based sentence boundaries: line breaks and end punctuation before a capital."""
+    starts = _find_sentence_starts(doc.text)
+    doc.user_data[_SENT_KEY] = starts
+    if len(doc):
+        doc[0].is_sent_start = True
+        for pos in starts[1:]:
+            span = doc.char_span(pos, pos + 1, alignment_mode="expand")
+            if span is not None and span.start > 0:
+                doc[span.start].is_sent_start = True
+    return doc
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where sentences start, as found by the sentences component."""
+    starts = doc.user_data.get(_SENT_KEY)
+    if starts is None:
+        starts = _find_sentence_starts(doc.text)
+        doc.user_data[_SENT_KEY] = starts
+    return cast(list[int], starts)
+
+
+# --- matching --------------------------------------------------------------------------------
+def _strip_accents(s: str) -> str:
+    if s.isascii():
+        return s
+    decomposed = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _variants(text: str) -> set[str]:
+    """Spelling variants of an alias: hyphen/space, accents, letter case."""
+    forms = {text}
+    if " " in text:
+        forms.add(text.replace(" ", "-"))
+    if "-" in text:
+        forms.add(text.replace("-", " "))
+    forms |= {_strip_accents(f) for f in forms}
+    cased: set[str] = set()
+    for f in forms:
+        cased |= {f, f.lower(), f.upper(), " ".join(w[:1].upper() + w[1:] for w in f.split(" "))}
+    return cased
+
+
+def _case_ok(rule: AliasRule, surface: str) -> bool:
+    if rule.case == "any":
+        return True
+    if rule.case == "exact":
+        return surface == rule.text
+    letters = [c for c in surface if c.isalpha()]
+    if not letters:
+        return False
+    if rule.case == "cap":
+        return letters[0].isupper()
+    # not-upper
+    return not (len(letters) > 1 and all(c.isupper() for c in letters))
+
+
+def _word_key(token: Token) -> str:
+    text = token.text
+    if _NUMBER.match(text) or token.like_num:
+        return NUMBER_WORD
+    return context_key(text)
+
+
+class CatalogMatcher:
+    """Finds catalog entities in a doc; spans go to ``doc.spans["grokwatch"]``."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = FACTORY,
+        *,
+        catalog_path: str | None = None,
+        window: int = 25,
+        adapt: bool = True,
+    ) -> None:
+        """Create the component; patterns are built by :meth:`initialize` (or on first use)."""
+        self.name = name
+        self.nlp = nlp
+        self.lang = str(nlp.lang)
+        self.catalog_path = catalog_path
+        self.window = window
+        if adapt:
+            adapt_tokenizer(nlp)
+        self.catalog: Catalog | None = None
+        self._matcher: PhraseMatcher | None = None
+        self._rules: dict[int, AliasRule] = {}
+
+    def initialize(
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        """Build the phrase patterns from ``catalog`` (default: ``catalog_path`` or the
+        packaged catalog). Aliases tagged with another language than the pipeline's are left
+        out."""
+        if catalog is None:
+            catalog = Catalog.load(Path(self.catalog_path) if self.catalog_path else None)
+        self.catalog = catalog
+        matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        rules: dict[int, AliasRule] = {}
+        count = 0
+        for entry in catalog.entries():
+            for i, rule in enumerate(entry.rules):
+                if rule.lang not in ("any", self.lang):
+                    continue
+                key = f"{rule.entity_id}#{i}"
+                seen: set[tuple[str, ...]] = set()
+                docs = []
+                for variant in sorted(_variants(rule.text)):
+                    doc = self.nlp.make_doc(variant)
+                    sig = tuple(t.lower_ for t in doc)
+                    if sig and sig not in seen:
+                        seen.add(sig)
+                        docs.append(doc)
+                matcher.add(key, docs)
+                rules[cast(int, self.nlp.vocab.strings[key])] = rule
+                count += len(docs)
+        self._matcher = matcher
+        self._rules = rules
+        logger.debug("%s (%s): %d aliases, %d patterns from %r", self.name, self.lang,
+                     len(rules), count, catalog)
+
+    # --- checks ----------------------------------------------------------------------------
+    def _neighbour(self, doc: Doc, i: int, step: int) -> Token | None:
+        if not 0 <= i < len(doc):
+            return None
+        token = doc[i]
+        if token.text == "-":
+            j = i + step
+            if not 0 <= j < len(doc):
+                return None
+            token = doc[j]
+        return token
+
+    def _window(self, doc: Doc, start: int, end: int) -> str:
+        lo = max(0, start - self.window)
+        hi = min(len(doc), end + self.window)
+        words = [context_key(t.text) for t in doc[lo:hi] if not (t.is_punct or t.is_space)]
+        return " " + " ".join(words) + " "
+
+    def _version_end(self, doc: Doc, end: int) -> int:
+        """Extend a versioned match over "-1", " 2.5", "-1.5", " 70B"..."""
+        i = end
+        for _ in range(3):
+            if i >= len(doc):
+                break
+            j = i
+            if doc[i].text == "-" and doc[i - 1].whitespace_ == "" and i + 1 < len(doc):
+                j = i + 1
+            elif doc[i - 1].whitespace_ == "":
+                break
+            text = doc[j].text
+            if not _VERSION.match(text) or _YEAR.match(text):
+                break
+            i = j + 1
+        return i
+
+    def _accept(self, rule: AliasRule, doc: Doc, start: int, end: int, versioned: bool) -> bool:
+        if rule.forbid_left or rule.forbid_left_cap:
+            left = self._neighbour(doc, start - 1, -1)
+            if left is not None:
+                if rule.forbid_left and _word_key(left) in rule.forbid_left:
+                    return False
+                prev = doc[start - 1]
+                if (rule.forbid_left_cap and prev.is_alpha and prev.text[:1].isupper()
+                        and not prev.is_sent_start):
+                    return False
+        if rule.forbid_right:
+            right = self._neighbour(doc, end, 1)
+            if right is not None and _word_key(right) in rule.forbid_right:
+                return False
+        if rule.context or rule.forbid_context:
+            window = self._window(doc, start, end)
+            if any(f" {w} " in window for w in rule.forbid_context):
+                return False
+            if rule.context and not versioned and not any(
+                f" {w} " in window for w in rule.context
+            ):
+                return False
+        return True
+
+    def find(self, doc: Doc) -> list[Span]:
+        """The accepted catalog matches of ``doc``, in document order."""
+        if self._matcher is None:
+            self.initialize()
+        assert self._matcher is not None and self.catalog is not None
+        catalog = self.catalog
+        candidates: list[tuple[int, int, AliasRule]] = []
+        for match_id, start, end in self._matcher(doc):
+            rule = self._rules[match_id]
+            surface = doc[start:end].text
+            if not _case_ok(rule, surface):
+                continue
+            entry = catalog.entry(rule.entity_id)
+            versioned_end = end
+            if entry is not None and entry.versioned:
+                versioned_end = self._version_end(doc, end)
+            if rule.guarded and not self._accept(rule, doc, start, end, versioned_end > end):
+                continue
+            candidates.append((start, versioned_end, rule))
+        # longest first, then leftmost
+        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+        taken = bytearray(len(doc))
+        kept: list[tuple[int, int, AliasRule]] = []
+        for start, end, rule in candidates:
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            kept.append((start, end, rule))
+        kept.sort(key=lambda c: c[0])
+        first_long: dict[str, int] = {}
+        for start, _end, rule in kept:
+            if not rule.short:
+                first_long.setdefault(rule.entity_id, start)
+        spans: list[Span] = []
+        for start, end, rule in kept:
+            if rule.short:
+                long_at = first_long.get(rule.entity_id)
+                entry = catalog.entry(rule.entity_id)
+                anchored = entry is not None and any(a in first_long for a in entry.anchors)
+                if not anchored and (long_at is None or long_at > start):
+                    continue
+            spans.append(Span(doc, start, end, label=rule.entity_id, kb_id=rule.entity_id))
+        return spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Match ``doc`` and store the spans in ``doc.spans["grokwatch"]``."""
+        doc.spans[SPAN_KEY] = self.find(doc)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterable[Doc]:
+        """Process a stream of docs."""
+        for doc in docs:
+            yield self(doc)
+
+
+@Language.factory(
+    FACTORY,
+    default_config={"catalog_path": None, "window": 25, "adapt": True},
+)
+def make_catalog_matcher(
+    nlp: Language, name: str, catalog_path: str | None, window: int, adapt: bool
+) -> CatalogMatcher:
+    """spaCy factory of the ``grokwatch_catalog`` component."""
+    return CatalogMatcher(nlp, name, catalog_path=catalog_path, window=window, adapt=adapt)
+
+
+def make_fast_pipeline(lang: str, catalog: Catalog | None = None) -> Language:
+    """A tokenizer-only pipeline: ``spacy.blank(lang)`` + sentences + catalog matcher."""
+    import spacy
+
+    nlp = cast(Language, spacy.blank(lang))
+    adapt_tokenizer(nlp)
+    nlp.add_pipe(SENTENCES)
+    component = cast(CatalogMatcher, nlp.add_pipe(FACTORY))
+    component.initialize(catalog=catalog)
+    return nlp
