@@ -61,8 +61,15 @@ async def end_to_end(articles: list[RawArticle], analyzer: Analyzer, copies: int
             batch = []
             for i in range(copies):
                 for a in articles:
-                    batch.append(RawArticle(title=a.title, text=a.text + f"\n\n(copie {i} {uuid.uuid4().hex})",
-                                            source=a.source, published_at=a.published_at, lang=a.lang))
+                    batch.append(
+                        RawArticle(
+                            title=a.title,
+                            text=a.text + f"\n\n(copie {i} {uuid.uuid4().hex})",
+                            source=a.source,
+                            published_at=a.published_at,
+                            lang=a.lang,
+                        )
+                    )
             start = time.perf_counter()
             await app.ingestor.add(batch)
             await app.pipeline.drain(["analyze", "fanout"])
@@ -82,8 +89,10 @@ def main() -> None:
     docs = [(a.title, a.text) for a in articles]
     n_words = words(docs)
     texts = [t + "\n\n" + b for t, b in docs]
-    print(f"corpus: {len(docs)} articles, {n_words} words (sample corpus"
-          f"{' + seeds' if SEEDS.is_dir() else ''})")
+    print(
+        f"corpus: {len(docs)} articles, {n_words} words (sample corpus"
+        f"{' + seeds' if SEEDS.is_dir() else ''})"
+    )
 
     analyzer = Analyzer(Catalog.load())
     analyzer.full(docs[:2])  # load the NER model outside the timings

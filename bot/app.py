@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from nlp.pipeline import Analyzer
 
 from bot.embedded import EmbeddedRedis
 from bot.ingest import Ingestor
@@ -28,6 +27,7 @@ from handlers.ports import IngestOutcome
 from handlers.registry import ParseError, dispatch, parse_command
 from handlers.reply import Reply
 from nlp.catalog import Catalog
+from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 

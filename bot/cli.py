@@ -213,10 +213,9 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
 ) -> None:
     """NLP only, no store: language, title and entities of each document."""
-    from nlp.pipeline import Analyzer
-
     from bot.sources import Rejected, read_paths
     from nlp.catalog import Catalog
+    from nlp.pipeline import Analyzer
 
     settings = _settings()
     items = list(read_paths([Path(p) for p in paths], max_bytes=settings.max_file_bytes))

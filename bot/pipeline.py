@@ -19,8 +19,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from nlp.pipeline import Analyzer
-
 from bot.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, platform_of
 from bot.store import RedisStore
 from bot.streams import Entry, StreamWorker
@@ -29,6 +27,7 @@ from handlers.alerts import render_alert
 from handlers.ports import ArticleRecord, QueuedAlert
 from nlp.catalog import Catalog
 from nlp.models import Analysis, EntityInfo
+from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 

@@ -1235,7 +1235,7 @@ def read_paths(
             for item in read_file(candidate, max_bytes=max_bytes):
                 produced += 1
                 if isinstance(item, Rejected):
-                    logger.info("rejected %s: %s", item.where, item.reason)
+                    logger.debug("rejected %s: %s", item.where, item.reason)
                 yield item
             if produced == 0:  # pragma: no cover - read_file always yields
                 yield Rejected(str(candidate), MSG_NO_TEXT)

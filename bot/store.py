@@ -292,11 +292,14 @@ class RedisStore:
         if not weights:
             return []
         ranked: list[tuple[bytes, float]] = []
-        if len(weights) == len(wanted):
-            ranked = await self.r.zinter(weights, aggregate="SUM", withscores=True)
-        if not ranked:
-            ranked = await self.r.zunion(weights, aggregate="SUM", withscores=True)
-        ranked = sorted(ranked, key=lambda x: (-x[1], x[0]))[:limit]
+        if len(weights) == len(wanted):  # articles with every term come first
+            every = await self.r.zinter(weights, aggregate="SUM", withscores=True)
+            ranked = sorted(every, key=lambda x: (-x[1], x[0]))[:limit]
+        if len(ranked) < limit:  # then those with some of the terms
+            seen = {i for i, _ in ranked}
+            some = await self.r.zunion(weights, aggregate="SUM", withscores=True)
+            rest = sorted((x for x in some if x[0] not in seen), key=lambda x: (-x[1], x[0]))
+            ranked += rest[: limit - len(ranked)]
         records = await self.load_articles([i.decode() for i, _ in ranked])
         hits = []
         for (_, score), rec in zip(ranked, records, strict=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.format import clip, day, outlet, quote
+from handlers.format import clip, day, outlet, quote, sentence_at
 from handlers.ports import ArticleRecord
 from handlers.reply import Button, Field, Reply, defang
 from handlers.texts import t
@@ -35,9 +35,20 @@ def render_alert(
         if hit is None:
             continue
         words = ", ".join(f"“{quote(w, 60)}”" for w in hit.matched[:4])
-        sentence = quote(hit.snippet, 300) if hit.snippet else ""
-        where = "title" if hit.positions and hit.positions[0][0] < len(article.title) else "text"
-        detail = f"matched {words} in the {where} · {hit.mentions}× · {hit.level} salience"
+        body_start = len(article.title) + 2  # analysed text is title + blank line + body
+        in_title = bool(hit.positions) and hit.positions[0][0] < len(article.title)
+        in_body = [p for p in hit.positions if p[0] >= body_start]
+        # the sentence to show: the first one of the body that mentions it, else the snippet
+        sentence = sentence_at(article.text, in_body[0][0] - body_start) if in_body else ""
+        sentence = quote(sentence or hit.snippet, 300)
+        where = (
+            "the title and text"
+            if in_title and in_body
+            else "the title"
+            if in_title
+            else "the text"
+        )
+        detail = f"matched {words} in {where} · {hit.mentions}× · {hit.level} salience"
         fields.append(Field(name, f"{detail}\n> {sentence}" if sentence else detail))
         buttons.append(Button(f"Untrack {name}", "untrack", eid, style="danger"))
     return Reply(

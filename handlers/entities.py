@@ -11,6 +11,8 @@ from handlers.texts import t
 from nlp.models import EntityInfo
 from nlp.terms import fold
 
+SUGGEST_MIN = 0.75  # below this a "did you mean" is noise ("Qwxzz" → "X")
+
 
 @dataclass(slots=True, frozen=True)
 class Resolution:
@@ -38,12 +40,13 @@ async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Re
         (e.name, score) for e, score in ctx.catalog.suggest(name, limit=3)
     ]
     names = {_key(e.name): e.name for e in discovered}
-    for match, score, _ in process.extract(
-        wanted, list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=80
-    ):
-        suggestions.append((names[match], score))
+    for match, score, _ in process.extract(wanted, list(names), scorer=fuzz.WRatio, limit=3):
+        suggestions.append((names[match], score / 100.0))
     suggestions.sort(key=lambda x: -x[1])
-    alts = list(dict.fromkeys(n for n, _ in suggestions))[:3]
+    top = suggestions[0][1] if suggestions else 0.0
+    alts = list(
+        dict.fromkeys(n for n, score in suggestions if score >= SUGGEST_MIN and score >= top - 0.15)
+    )[:3]
     hint = (
         t(lang, "did_you_mean", alts=", ".join(f"**{a}**" for a in alts))
         if alts

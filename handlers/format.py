@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from handlers.ports import ArticleRecord
@@ -16,6 +17,21 @@ def clip(text: str, limit: int = 280) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+
+
+def sentence_at(text: str, offset: int) -> str:
+    """The sentence of `text` around character `offset` (a cheap boundary search)."""
+    if not 0 <= offset < len(text):
+        return ""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, offset):
+        start = m.end()
+    stop = _SENTENCE_END.search(text, offset)
+    end = stop.end() if stop else len(text)
+    return " ".join(text[start:end].split())
 
 
 def day(dt: datetime | None, lang: str = "en") -> str:

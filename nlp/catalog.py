@@ -44,8 +44,13 @@ _GUARD_KEYS = frozenset(
      "forbid_context"}
 )
 _VERSION_TAIL = re.compile(r"(?:[\s-]+v?[\w.]*\d[\w.]*)+$", re.IGNORECASE)
-_ELIDED = re.compile(r"(\w')(?=\w)")
-_SPLIT = re.compile(r"[\s\-/]+")
+def _punctuation_table() -> dict[int, str]:
+    table = {ord(c): " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~«»“”„‹›…–—·•‐‑"}
+    table[ord("'")] = "' "
+    return table
+
+
+_PUNCTUATION = str.maketrans(_punctuation_table())
 
 
 class CatalogError(ValueError):
@@ -53,13 +58,13 @@ class CatalogError(ValueError):
 
 
 def context_key(phrase: str) -> str:
-    """Normalise a context word or phrase the way :mod:`nlp.matcher` normalises a window.
+    """Normalise a context word, phrase or window of text for comparison.
 
-    Lower-cased, accents removed, hyphens and slashes read as spaces, elided articles split
-    off ("de l'ia" -> "de l' ia").
+    Lower-cased, accents removed, punctuation read as spaces, an apostrophe closing its word
+    ("De l'IA-gen" -> "de l' ia gen"), runs of spaces collapsed. :mod:`nlp.matcher`
+    normalises the text around a match the same way (all of it in C-level string methods).
     """
-    text = _ELIDED.sub(r"\1 ", fold(phrase.replace("\u2019", "'")))
-    return " ".join(p for p in _SPLIT.split(text) if p)
+    return " ".join(fold(phrase).translate(_PUNCTUATION).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +124,10 @@ def _flatten(value: Any, where: str, what: str) -> list[str]:
 
 
 def _words(value: Any, where: str, what: str) -> frozenset[str]:
-    return frozenset(NUMBER_WORD if w == NUMBER_WORD else context_key(w)
-                     for w in _flatten(value, where, what))
+    keys = {NUMBER_WORD if w == NUMBER_WORD else context_key(w)
+            for w in _flatten(value, where, what)}
+    keys.discard("")
+    return frozenset(keys)
 
 
 def _case(value: Any, where: str, default: str = "any") -> str:
@@ -268,10 +275,7 @@ class Catalog:
     @classmethod
     def from_dict(cls, data: Any, *, origin: str = "<dict>") -> Catalog:
         """Build a catalog from parsed YAML (a mapping with an ``entities`` list)."""
-        if isinstance(data, Mapping):
-            raw_entries = data.get("entities")
-        else:
-            raw_entries = data
+        raw_entries = data.get("entities") if isinstance(data, Mapping) else data
         if not isinstance(raw_entries, list):
             raise CatalogError(f"{origin}: expected an 'entities' list at the top level")
         entries = [_parse_entry(raw, i) for i, raw in enumerate(raw_entries, 1)]
@@ -336,13 +340,19 @@ class Catalog:
                 return self._entries[ident].info
         return None
 
-    def suggest(self, name: str, limit: int = 3) -> list[tuple[EntityInfo, float]]:
-        """The entities whose names look most like ``name``, best first, scored 0..1."""
+    def suggest(self, name: str, limit: int = 3, *, score_cutoff: float = 60.0
+                ) -> list[tuple[EntityInfo, float]]:
+        """The entities whose names look most like ``name``, best first (did-you-mean).
+
+        Scores are rapidfuzz ``WRatio`` scores, 0..100, over every name and alias (the best
+        alias counts for each entity); entities scoring below ``score_cutoff`` are left out.
+        """
         query = fold(name.strip())
         if not query or limit <= 0:
             return []
         found = process.extract(
-            query, list(self._index.fuzzy_choices), scorer=fuzz.WRatio, limit=limit * 8
+            query, list(self._index.fuzzy_choices), scorer=fuzz.WRatio, limit=limit * 8,
+            score_cutoff=score_cutoff,
         )
         best: dict[str, float] = {}
         for choice, score, _ in found:
@@ -350,7 +360,7 @@ class Catalog:
             if score > best.get(ident, -1.0):
                 best[ident] = float(score)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [(self._entries[i].info, round(s / 100.0, 3)) for i, s in ranked]
+        return [(self._entries[i].info, round(s, 1)) for i, s in ranked]
 
     # --- container protocol ----------------------------------------------------------------
     def __iter__(self) -> Iterator[EntityInfo]:

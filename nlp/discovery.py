@@ -61,24 +61,16 @@ _CREDIT: Final = re.compile(
 )
 _DIGITS: Final = re.compile(r"\d")
 _MONTHS: Final = frozenset(
-    """janvier février fevrier mars avril mai juin juillet août aout septembre octobre
-    novembre décembre decembre january february march april may june july august september
-    october november december lundi mardi mercredi jeudi vendredi samedi dimanche monday
-    tuesday wednesday thursday friday saturday sunday""".split()
+    ["janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout", "septembre", "octobre", "novembre", "décembre", "decembre", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 )
 # Capitalised terms of the story that are not names.
 _GENERIC: Final = frozenset(
-    """open open source opensource ia ai llm llms ceo pdg cto api gpu gpus intelligence
-    artificielle artificial intelligence chatbot internet web startup start-up europe
-    monde world news actualites actualités""".split()
+    ["open", "open", "source", "opensource", "ia", "ai", "llm", "llms", "ceo", "pdg", "cto", "api", "gpu", "gpus", "intelligence", "artificielle", "artificial", "intelligence", "chatbot", "internet", "web", "startup", "start-up", "europe", "monde", "world", "news", "actualites", "actualités"]
 ) | {"open source", "intelligence artificielle", "artificial intelligence", "logiciel libre"}
 _EN_STOP: Final = frozenset(
-    """the a an in on at of for to and or but this that these those it its he she they we
-    you i his her their our my your what when where why how who which while after before
-    since as if so then there here today yesterday also however meanwhile still yet
-    billionaire chief executive founder according""".split()
+    ["the", "a", "an", "in", "on", "at", "of", "for", "to", "and", "or", "but", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "your", "what", "when", "where", "why", "how", "who", "which", "while", "after", "before", "since", "as", "if", "so", "then", "there", "here", "today", "yesterday", "also", "however", "meanwhile", "still", "yet", "billionaire", "chief", "executive", "founder", "according"]
 )
-_FR_STOP_EXTRA: Final = frozenset("""passer laisser capture feuilleton pour""".split())
+_FR_STOP_EXTRA: Final = frozenset(["passer", "laisser", "capture", "feuilleton", "pour"])
 _CAP_RUN: Final = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'&.\-]*|[a-z]+[A-Z][\w'&.\-]*)"
     r"(?:(?:\s+(?:of|de|du|des|von|van|der|la|le|for|&)){0,1}\s+(?:[A-Z][\w'&.\-]*))*"
@@ -151,7 +143,7 @@ class Discoverer:
             import spacy
 
             logger.info("loading %s (ner only)", FRENCH_MODEL)
-            self._fr = cast(Language, spacy.load(FRENCH_MODEL, exclude=NER_EXCLUDE))
+            self._fr = spacy.load(FRENCH_MODEL, exclude=NER_EXCLUDE)
         return self._fr
 
     def english(self) -> Language | None:
@@ -164,11 +156,11 @@ class Discoverer:
 
                 if is_package(self.english_model):
                     logger.info("loading %s (ner only)", self.english_model)
-                    self._en = cast(Language, spacy.load(
+                    self._en = spacy.load(
                         self.english_model,
                         exclude=["parser", "lemmatizer", "attribute_ruler", "tagger",
                                  "senter"],
-                    ))
+                    )
                 else:
                     logger.warning("English model %s is not installed; using the rule-based "
                                    "proper-noun finder", self.english_model)
@@ -214,7 +206,6 @@ class Discoverer:
         starts.add(0)
         if title_length + 2 <= len(text):
             starts.add(title_length + 2)
-        lowered = fold(text)
         kept: list[_Raw] = []
         for raw in raws:
             cleaned = self._trim(text, raw)
@@ -234,7 +225,7 @@ class Discoverer:
             single = " " not in r.text
             if single and r.start in starts and not mid_sentence[r.text]:
                 plain = r.text[:1].isupper() and r.text[1:].islower()
-                if plain and (f" {fold(r.text)} " in lowered or r.label != "PER"
+                if plain and (f" {r.text.lower()} " in text or r.label != "PER"
                               or fold(r.text) in _FR_STOP_EXTRA):
                     continue
             result.append(r)
@@ -262,7 +253,7 @@ class Discoverer:
         first = words[0]
         if not (first[:1].isupper() or any(c.isupper() for c in first[1:])):
             return None
-        if not any(w[:1].isupper() for w in words[1:] + [first]):
+        if not any(w[:1].isupper() for w in words):
             return None
         if _DIGITS.search(surface) and not any(c.isalpha() for c in surface.replace(" ", "")):
             return None

@@ -16,28 +16,15 @@ __all__ = ["detect_language"]
 # Words frequent in one language and (nearly) absent from the other. Words shared by both
 # ("a", "on", "en", "as", "but", "son"...) are left out on purpose.
 _FR: Final = frozenset(
-    """le la les des du de et est un une que qui dans pour pas sur au aux avec ce cette ces
-    il elle ils elles sont été être par plus ne se ses sa leur leurs nous vous mais ou où
-    donc car comme aussi très sans entre après avant depuis selon contre lors dont même
-    été fait était avait avoir sera seront peut doit va vont lui ont cet tout tous toutes
-    déjà encore ainsi alors chez vers sous quand notre votre faire annonce annoncé
-    semaine mois année lundi mardi mercredi jeudi vendredi samedi dimanche milliardaire
-    entreprise société également logiciel libre intelligence artificielle modèle publie
-    passe rend répond lance dévoile ouvre accuse poursuit attaque veut nouveau nouvelle""".split()
+    ["le", "la", "les", "des", "du", "de", "et", "est", "un", "une", "que", "qui", "dans", "pour", "pas", "sur", "au", "aux", "avec", "ce", "cette", "ces", "il", "elle", "ils", "elles", "sont", "été", "être", "par", "plus", "ne", "se", "ses", "sa", "leur", "leurs", "nous", "vous", "mais", "ou", "où", "donc", "car", "comme", "aussi", "très", "sans", "entre", "après", "avant", "depuis", "selon", "contre", "lors", "dont", "même", "été", "fait", "était", "avait", "avoir", "sera", "seront", "peut", "doit", "va", "vont", "lui", "ont", "cet", "tout", "tous", "toutes", "déjà", "encore", "ainsi", "alors", "chez", "vers", "sous", "quand", "notre", "votre", "faire", "annonce", "annoncé", "semaine", "mois", "année", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "milliardaire", "entreprise", "société", "également", "logiciel", "libre", "intelligence", "artificielle", "modèle", "publie", "passe", "rend", "répond", "lance", "dévoile", "ouvre", "accuse", "poursuit", "attaque", "veut", "nouveau", "nouvelle"]
 )
 _EN: Final = frozenset(
-    """the of and to in is that for it with was are by this be from at have has an not
-    which or its their they will would been were who what when its about into than more
-    after before over says said also his her he she we our you your new week year this
-    these those there here just can could should may might did does do while billion
-    company announced weights release released monday tuesday wednesday thursday friday
-    saturday sunday rival lawsuit sues releases launches unveils opens says accuses wants
-    against makes gets amid how why its""".split()
+    ["the", "of", "and", "to", "in", "is", "that", "for", "it", "with", "was", "are", "by", "this", "be", "from", "at", "have", "has", "an", "not", "which", "or", "its", "their", "they", "will", "would", "been", "were", "who", "what", "when", "its", "about", "into", "than", "more", "after", "before", "over", "says", "said", "also", "his", "her", "he", "she", "we", "our", "you", "your", "new", "week", "year", "this", "these", "those", "there", "here", "just", "can", "could", "should", "may", "might", "did", "does", "do", "while", "billion", "company", "announced", "weights", "release", "released", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "rival", "lawsuit", "sues", "releases", "launches", "unveils", "opens", "says", "accuses", "wants", "against", "makes", "gets", "amid", "how", "why", "its"]
 )
 _WORD: Final = re.compile(r"[a-zà-ÿœæ]+(?:'[a-zà-ÿ]+)?")
 _FR_MARKS: Final = re.compile(r"[éèêàùçâîôûœ]|\b(?:qu|[dlcjnms])'[a-zà-ÿ]")
 _EN_MARKS: Final = re.compile(r"\b\w+'s\b|\b\w+n't\b")
-_SAMPLE: Final = 4000
+_SAMPLE: Final = 2000
 
 
 def detect_language(text: str) -> str:

@@ -31,9 +31,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final, cast
 
+import numpy
+from spacy.attrs import IDX, IS_DIGIT, IS_PUNCT, IS_SPACE, IS_TITLE, IS_UPPER, LENGTH, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span, Token
+from spacy.strings import get_string_id
+from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from .catalog import NUMBER_WORD, AliasRule, Catalog, context_key
@@ -42,10 +45,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "FACTORY",
+    "HITS_KEY",
     "SENTENCES",
     "SPAN_KEY",
+    "WORDS_KEY",
     "CatalogMatcher",
     "adapt_tokenizer",
+    "make_doc",
     "make_fast_pipeline",
     "sentence_starts",
 ]
@@ -55,6 +61,11 @@ SENTENCES: Final = "grokwatch_sentences"
 SPAN_KEY: Final = "grokwatch"
 _SENT_KEY: Final = "grokwatch_sent_starts"
 _ADAPTED_KEY: Final = "grokwatch_tokenizer_adapted"
+TEXT_KEY: Final = "grokwatch_text"
+_ROWS_KEY: Final = "grokwatch_rows"
+HITS_KEY: Final = "grokwatch_hits"
+WORDS_KEY: Final = "grokwatch_words"
+_ROW_ATTRS: Final = [ORTH, IS_SPACE, IS_TITLE, IS_UPPER, IS_DIGIT, IDX, LENGTH, IS_PUNCT]
 
 _VERSION = re.compile(r"^v?\d+(?:[.,]\d+)*[a-z]{0,3}$|^\d+x\d+[bm]$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -81,13 +92,15 @@ def adapt_tokenizer(nlp: Language) -> None:
     """
     if nlp.meta.get(_ADAPTED_KEY):
         return
-    tokenizer = nlp.tokenizer
-    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z])-(?=[0-9])"]
+    tokenizer = cast(Any, nlp.tokenizer)
+    defaults = cast(Any, nlp.Defaults)
+    infixes = [*defaults.infixes, r"(?<=[A-Za-z])-(?=[0-9])"]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = [r"(?<=[A-Za-z0-9])'[sS]$", r"(?<=[A-Za-z0-9]s)'$", *nlp.Defaults.suffixes]
+    suffixes = [r"(?<=[A-Za-z0-9])'[sS]$", r"(?<=[A-Za-z0-9]s)'$", r"(?<=^[A-Z])\.$",
+                *defaults.suffixes]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     prefixes = [r"(?:[dDlL]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)'(?=[A-ZÀ-Þa-z])",
-                *nlp.Defaults.prefixes]
+                *defaults.prefixes]
     if nlp.lang != "fr":
         tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.meta[_ADAPTED_KEY] = True
@@ -119,17 +132,113 @@ def _find_sentence_starts(text: str) -> list[int]:
     return starts
 
 
+_END_PUNCT: Final = tuple(
+    get_string_id(p) for p in (".", "!", "?", "…", "...", "!?", "?!", ".»", ".\"")
+)
+_CLOSERS: Final = frozenset(get_string_id(p) for p in ('"', "»", "”", ")", "]", "'", "’"))
+_ORTH, _SPACE, _TITLE, _UPPER, _DIGIT, _IDX, _LENGTH, _PUNCT = range(8)
+
+
+class _Columns:
+    """Token attributes of one doc, read once with ``Doc.to_array``."""
+
+    __slots__ = ("arr", "idx", "length", "n", "space")
+
+    def __init__(self, doc: Doc) -> None:
+        self.n = len(doc)
+        self.arr = doc.to_array(_ROW_ATTRS) if self.n else numpy.zeros((0, 8), dtype="uint64")
+        self.idx: list[int] = self.arr[:, _IDX].tolist()
+        self.length: list[int] = self.arr[:, _LENGTH].tolist()
+        self.space: list[int] = self.arr[:, _SPACE].tolist()
+
+    def words(self) -> int:
+        """Tokens that are neither punctuation nor whitespace."""
+        return int(numpy.count_nonzero((self.arr[:, _SPACE] == 0) & (self.arr[:, _PUNCT] == 0)))
+
+
+def _columns(doc: Doc) -> _Columns:
+    cols = doc.user_data.get(_ROWS_KEY)
+    if cols is None:
+        cols = _Columns(doc)
+        doc.user_data[_ROWS_KEY] = cols
+    return cast(_Columns, cols)
+
+
+def _token_sentence_starts(doc: Doc) -> list[int]:
+    """Sentence starts (character offsets) from token attributes, without ``doc.text``.
+
+    A sentence starts after a token holding a line break, and after end punctuation (possibly
+    followed by closing quotes or brackets) when the next token starts with a capital or a
+    digit, unless the punctuation follows a single capital letter (an initial) or a known
+    abbreviation.
+    """
+    cols = _columns(doc)
+    n = cols.n
+    if n == 0:
+        return [0]
+    strings = doc.vocab.strings
+    arr = cols.arr
+    orth = arr[:, _ORTH]
+    candidates = numpy.flatnonzero(numpy.isin(orth, _END_PUNCT) | (arr[:, _SPACE] != 0))
+    idx, length, space = cols.idx, cols.length, cols.space
+    starts = [0]
+    for i in candidates.tolist():
+        if space[i]:
+            if "\n" not in strings[int(orth[i])]:
+                continue
+        elif i > 0:
+            word = strings[int(orth[i - 1])]
+            if word.lower() in _ABBREVIATIONS or (
+                length[i - 1] == 1 and word.isupper() and idx[i - 1] + 1 == idx[i]
+                and _is_initial_token(doc, i - 1)
+            ):
+                continue
+        j = i + 1
+        while j < n and (space[j] or int(orth[j]) in _CLOSERS):
+            j += 1
+        if j >= n:
+            break
+        if not space[i] and not (arr[j, _TITLE] or arr[j, _UPPER] or arr[j, _DIGIT]):
+            continue
+        if idx[j] > starts[-1]:
+            starts.append(idx[j])
+    return starts
+
+
+def _doc_text(doc: Doc) -> str:
+    """The text of ``doc``: the one given by :func:`make_doc`, else rebuilt once."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.text
+        doc.user_data[TEXT_KEY] = text
+    return cast(str, text)
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """Tokenize ``text`` and keep it on the doc, so that components need not rebuild it."""
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT_KEY] = text
+    return doc
+
+
+def _is_initial_token(doc: Doc, i: int) -> bool:
+    """Whether the one-letter token ``i`` is a name initial ("Elon R. Musk")."""
+    if i == 0:
+        return True
+    prev = doc[i - 1]
+    return bool(prev.is_title) or prev.is_sent_start is True
+
+
 @Language.component(SENTENCES)
 def _sentences_component(doc: Doc) -> Doc:
-    """Cheap rule-based sentence boundaries: line breaks and end punctuation before a capital."""
-    starts = _find_sentence_starts(doc.text)
-    doc.user_data[_SENT_KEY] = starts
-    if len(doc):
-        doc[0].is_sent_start = True
-        for pos in starts[1:]:
-            span = doc.char_span(pos, pos + 1, alignment_mode="expand")
-            if span is not None and span.start > 0:
-                doc[span.start].is_sent_start = True
+    """Cheap rule-based sentence boundaries: line breaks and end punctuation before a capital.
+
+    The character offsets where sentences start go to ``doc.user_data`` (read them with
+    :func:`sentence_starts`). Token-level ``is_sent_start`` is deliberately not set: spaCy
+    re-checks the whole doc on every assignment, which would cost more than the tokenizer.
+    """
+    doc.user_data[_SENT_KEY] = _token_sentence_starts(doc)
+    doc.user_data[WORDS_KEY] = _columns(doc).words()
     return doc
 
 
@@ -137,7 +246,7 @@ def sentence_starts(doc: Doc) -> list[int]:
     """Character offsets where sentences start, as found by the sentences component."""
     starts = doc.user_data.get(_SENT_KEY)
     if starts is None:
-        starts = _find_sentence_starts(doc.text)
+        starts = _token_sentence_starts(doc)
         doc.user_data[_SENT_KEY] = starts
     return cast(list[int], starts)
 
@@ -178,11 +287,35 @@ def _case_ok(rule: AliasRule, surface: str) -> bool:
     return not (len(letters) > 1 and all(c.isupper() for c in letters))
 
 
-def _word_key(token: Token) -> str:
-    text = token.text
-    if _NUMBER.match(text) or token.like_num:
+def _word_key(word: str) -> str:
+    if _NUMBER.match(word):
         return NUMBER_WORD
-    return context_key(text)
+    return context_key(word)
+
+
+class _View:
+    """Cheap access to the token texts of one doc through the cached attribute columns."""
+
+    __slots__ = ("idx", "length", "n", "space", "text")
+
+    def __init__(self, doc: Doc) -> None:
+        cols = _columns(doc)
+        self.idx = cols.idx
+        self.length = cols.length
+        self.space = cols.space
+        self.text = _doc_text(doc)
+        self.n = cols.n
+
+    def token(self, i: int) -> str:
+        start = self.idx[i]
+        return self.text[start:start + self.length[i]]
+
+    def chars(self, start: int, end: int) -> str:
+        return self.text[self.idx[start]:self.idx[end - 1] + self.length[end - 1]]
+
+    def glued(self, i: int) -> bool:
+        """Whether token ``i`` follows token ``i - 1`` with no space between them."""
+        return self.idx[i - 1] + self.length[i - 1] == self.idx[i]
 
 
 class CatalogMatcher:
@@ -208,6 +341,9 @@ class CatalogMatcher:
         self.catalog: Catalog | None = None
         self._matcher: PhraseMatcher | None = None
         self._rules: dict[int, AliasRule] = {}
+        self._versioned: frozenset[str] = frozenset()
+        self._anchors: dict[str, tuple[str, ...]] = {}
+        self._starts: frozenset[int] = frozenset()
 
     def initialize(
         self,
@@ -239,64 +375,68 @@ class CatalogMatcher:
                         seen.add(sig)
                         docs.append(doc)
                 matcher.add(key, docs)
-                rules[cast(int, self.nlp.vocab.strings[key])] = rule
+                rules[self.nlp.vocab.strings[key]] = rule
                 count += len(docs)
         self._matcher = matcher
         self._rules = rules
+        self._versioned = frozenset(e.info.id for e in catalog.entries() if e.versioned)
+        self._anchors = {e.info.id: e.anchors for e in catalog.entries() if e.anchors}
         logger.debug("%s (%s): %d aliases, %d patterns from %r", self.name, self.lang,
                      len(rules), count, catalog)
 
     # --- checks ----------------------------------------------------------------------------
-    def _neighbour(self, doc: Doc, i: int, step: int) -> Token | None:
-        if not 0 <= i < len(doc):
+    @staticmethod
+    def _neighbour(view: _View, i: int, step: int) -> int | None:
+        """Index of the neighbour token, a hyphen being skipped; None at an edge or a break."""
+        if not 0 <= i < view.n or view.space[i]:
             return None
-        token = doc[i]
-        if token.text == "-":
-            j = i + step
-            if not 0 <= j < len(doc):
+        if view.token(i) == "-":
+            i += step
+            if not 0 <= i < view.n or view.space[i]:
                 return None
-            token = doc[j]
-        return token
+        return i
 
-    def _window(self, doc: Doc, start: int, end: int) -> str:
+    def _window(self, view: _View, start: int, end: int) -> str:
+        """The normalised text within ``window`` tokens of a match, padded with spaces."""
         lo = max(0, start - self.window)
-        hi = min(len(doc), end + self.window)
-        words = [context_key(t.text) for t in doc[lo:hi] if not (t.is_punct or t.is_space)]
-        return " " + " ".join(words) + " "
+        hi = min(view.n, end + self.window)
+        return " " + context_key(view.chars(lo, hi)) + " "
 
-    def _version_end(self, doc: Doc, end: int) -> int:
+    @staticmethod
+    def _version_end(view: _View, end: int) -> int:
         """Extend a versioned match over "-1", " 2.5", "-1.5", " 70B"..."""
         i = end
         for _ in range(3):
-            if i >= len(doc):
+            if i >= view.n:
                 break
             j = i
-            if doc[i].text == "-" and doc[i - 1].whitespace_ == "" and i + 1 < len(doc):
+            if view.glued(i):
+                if view.token(i) != "-" or i + 1 >= view.n:
+                    break
                 j = i + 1
-            elif doc[i - 1].whitespace_ == "":
-                break
-            text = doc[j].text
+            text = view.token(j)
             if not _VERSION.match(text) or _YEAR.match(text):
                 break
             i = j + 1
         return i
 
-    def _accept(self, rule: AliasRule, doc: Doc, start: int, end: int, versioned: bool) -> bool:
+    def _accept(self, rule: AliasRule, view: _View, start: int, end: int,
+                versioned: bool) -> bool:
         if rule.forbid_left or rule.forbid_left_cap:
-            left = self._neighbour(doc, start - 1, -1)
+            left = self._neighbour(view, start - 1, -1)
             if left is not None:
-                if rule.forbid_left and _word_key(left) in rule.forbid_left:
+                if rule.forbid_left and _word_key(view.token(left)) in rule.forbid_left:
                     return False
-                prev = doc[start - 1]
-                if (rule.forbid_left_cap and prev.is_alpha and prev.text[:1].isupper()
-                        and not prev.is_sent_start):
+                prev = view.token(start - 1)
+                if (rule.forbid_left_cap and prev.isalpha() and prev[:1].isupper()
+                        and view.idx[start - 1] not in self._starts):
                     return False
         if rule.forbid_right:
-            right = self._neighbour(doc, end, 1)
-            if right is not None and _word_key(right) in rule.forbid_right:
+            right = self._neighbour(view, end, 1)
+            if right is not None and _word_key(view.token(right)) in rule.forbid_right:
                 return False
         if rule.context or rule.forbid_context:
-            window = self._window(doc, start, end)
+            window = self._window(view, start, end)
             if any(f" {w} " in window for w in rule.forbid_context):
                 return False
             if rule.context and not versioned and not any(
@@ -310,18 +450,21 @@ class CatalogMatcher:
         if self._matcher is None:
             self.initialize()
         assert self._matcher is not None and self.catalog is not None
-        catalog = self.catalog
+        matches = self._matcher(doc)
+        if not matches:
+            doc.user_data[HITS_KEY] = []
+            return []
+        view = _View(doc)
+        self._starts = frozenset(sentence_starts(doc))
         candidates: list[tuple[int, int, AliasRule]] = []
-        for match_id, start, end in self._matcher(doc):
+        for match_id, start, end in matches:
             rule = self._rules[match_id]
-            surface = doc[start:end].text
-            if not _case_ok(rule, surface):
+            if rule.case != "any" and not _case_ok(rule, view.chars(start, end)):
                 continue
-            entry = catalog.entry(rule.entity_id)
             versioned_end = end
-            if entry is not None and entry.versioned:
-                versioned_end = self._version_end(doc, end)
-            if rule.guarded and not self._accept(rule, doc, start, end, versioned_end > end):
+            if rule.entity_id in self._versioned:
+                versioned_end = self._version_end(view, end)
+            if rule.guarded and not self._accept(rule, view, start, end, versioned_end > end):
                 continue
             candidates.append((start, versioned_end, rule))
         # longest first, then leftmost
@@ -339,19 +482,25 @@ class CatalogMatcher:
             if not rule.short:
                 first_long.setdefault(rule.entity_id, start)
         spans: list[Span] = []
+        hits: list[tuple[str, int, int]] = []
         for start, end, rule in kept:
             if rule.short:
                 long_at = first_long.get(rule.entity_id)
-                entry = catalog.entry(rule.entity_id)
-                anchored = entry is not None and any(a in first_long for a in entry.anchors)
+                anchors = self._anchors.get(rule.entity_id, ())
+                anchored = any(a in first_long for a in anchors)
                 if not anchored and (long_at is None or long_at > start):
                     continue
-            spans.append(Span(doc, start, end, label=rule.entity_id, kb_id=rule.entity_id))
+            spans.append(Span(doc, start, end, label=rule.entity_id))
+            hits.append((rule.entity_id, view.idx[start],
+                         view.idx[end - 1] + view.length[end - 1]))
+        doc.user_data[HITS_KEY] = hits
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
-        """Match ``doc`` and store the spans in ``doc.spans["grokwatch"]``."""
+        """Match ``doc``; the spans go to ``doc.spans["grokwatch"]`` and, as
+        ``(entity id, start char, end char)`` tuples, to ``doc.user_data["grokwatch_hits"]``."""
         doc.spans[SPAN_KEY] = self.find(doc)
+        doc.user_data.pop(_ROWS_KEY, None)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterable[Doc]:
@@ -375,7 +524,7 @@ def make_fast_pipeline(lang: str, catalog: Catalog | None = None) -> Language:
     """A tokenizer-only pipeline: ``spacy.blank(lang)`` + sentences + catalog matcher."""
     import spacy
 
-    nlp = cast(Language, spacy.blank(lang))
+    nlp = spacy.blank(lang)
     adapt_tokenizer(nlp)
     nlp.add_pipe(SENTENCES)
     component = cast(CatalogMatcher, nlp.add_pipe(FACTORY))

@@ -15,17 +15,7 @@ _WORD = re.compile(r"[^\W_]+(?:[.\-][^\W_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 
 STOPWORDS = frozenset(
-    """
-    a à au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur
-    leurs lui ma mais me même mes moi mon ne nos notre nous on ou où par pas pour qu que qui
-    sa se ses son sur ta te tes toi ton tu un une vos votre vous y est sont été être avait
-    ont a été fait plus comme aussi dont sans sous entre après avant très tout tous toute
-    toutes quand alors donc ainsi cela ça selon chez
-    the a an and or of to in on for with at by from as is are was were be been being it its
-    this that these those he she they them his her their we you i not no but if then than
-    so such into over about after before also has have had do does did will would can could
-    what which who whom whose when where why how
-    """.split()
+    ["a", "à", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma", "mais", "me", "même", "mes", "moi", "mon", "ne", "nos", "notre", "nous", "on", "ou", "où", "par", "pas", "pour", "qu", "que", "qui", "sa", "se", "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "est", "sont", "été", "être", "avait", "ont", "a", "été", "fait", "plus", "comme", "aussi", "dont", "sans", "sous", "entre", "après", "avant", "très", "tout", "tous", "toute", "toutes", "quand", "alors", "donc", "ainsi", "cela", "ça", "selon", "chez", "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "he", "she", "they", "them", "his", "her", "their", "we", "you", "i", "not", "no", "but", "if", "then", "than", "so", "such", "into", "over", "about", "after", "before", "also", "has", "have", "had", "do", "does", "did", "will", "would", "can", "could", "what", "which", "who", "whom", "whose", "when", "where", "why", "how"]
 )
 
 

@@ -51,13 +51,30 @@ def normalize_text(s: str) -> str:
     return s.translate(_NORMALISE)
 
 
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(c))
+        if base and base != char:
+            table[code] = base
+    return table
+
+
+_FOLD = str.maketrans(_fold_table())
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(s: str) -> str:
     """Lower-case ``s`` and remove its accents ("Élysée" -> "elysee")."""
     s = s.lower()
     if s.isascii():
         return s
-    decomposed = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    s = s.translate(_FOLD)
+    if s.isascii():
+        return s
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", s))
 
 
 def strip_elision(s: str) -> str:

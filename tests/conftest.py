@@ -69,7 +69,7 @@ def settings(redis_url: str, tmp_path: Path) -> Settings:
     )
 
 
-class TestBot:
+class ChatBot:
     """The bot as a user of the console sees it."""
 
     def __init__(self, app: App, out: io.StringIO) -> None:
@@ -90,8 +90,8 @@ class TestBot:
 
 
 @pytest.fixture
-async def testbot(settings: Settings, analyzer: Analyzer) -> AsyncIterator[TestBot]:
+async def testbot(settings: Settings, analyzer: Analyzer) -> AsyncIterator[ChatBot]:
     out = io.StringIO()
     console = ConsoleTransport(Console(file=out, width=120, color_system=None))
     async with App(settings, console=console, analyzer=analyzer) as app:
-        yield TestBot(app, out)
+        yield ChatBot(app, out)

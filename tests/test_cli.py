@@ -14,12 +14,20 @@ import pytest
 GROKWATCH = [sys.executable, "-m", "bot.cli"]
 
 
-def run(args: list[str], data_dir: Path, *, stdin: str | None = None,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], data_dir: Path, *, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     full_env.update({"GROKWATCH_DATA_DIR": str(data_dir), "COLUMNS": "140", **(env or {})})
-    return subprocess.run(GROKWATCH + args, input=stdin, capture_output=True, text=True,
-                          env=full_env, timeout=300, check=False)
+    return subprocess.run(
+        GROKWATCH + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -29,8 +37,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 def test_demo_script_prints_the_alert(data_dir: Path, tmp_path: Path) -> None:
     article = tmp_path / "grok.txt"
-    article.write_text("xAI publie Grok\n\nLa start-up a mis en ligne les poids de Grok-1.\n",
-                       encoding="utf-8")
+    article.write_text(
+        "xAI publie Grok\n\nLa start-up a mis en ligne les poids de Grok-1.\n", encoding="utf-8"
+    )
     script = f"/grok track Grok\n/grok ingest {article}\n"
     done = run(["demo", "--script", "-"], data_dir, stdin=script)
     assert done.returncode == 0, done.stderr
@@ -54,8 +63,11 @@ def test_ingest_json_twice_and_say(data_dir: Path, seeds: list[Path]) -> None:
     rows = [json.loads(line) for line in first.stdout.splitlines()]
     assert [r["status"] for r in rows] == ["new"] * 5
     assert all(r["path"] and r["id"] for r in rows)
-    assert all(r["alerts"] == [{"channel": "console:demo", "entities": r["alerts"][0]["entities"]}]
-               and "elon-musk" in r["alerts"][0]["entities"] for r in rows)
+    assert all(
+        r["alerts"] == [{"channel": "console:demo", "entities": r["alerts"][0]["entities"]}]
+        and "elon-musk" in r["alerts"][0]["entities"]
+        for r in rows
+    )
     second = run(["ingest", "--json", *map(str, seeds)], data_dir)
     rows2 = [json.loads(line) for line in second.stdout.splitlines()]
     assert [r["status"] for r in rows2] == ["duplicate"] * 5

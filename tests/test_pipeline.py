@@ -11,7 +11,7 @@ import pytest
 from bot.app import sample_corpus_dir
 from bot.sources import read_paths
 from bot.streams import StreamWorker
-from tests.conftest import TestBot
+from tests.conftest import ChatBot
 
 GROK_FR = """---
 title: xAI ouvre le code de Grok
@@ -40,7 +40,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-async def test_tracked_entity_alert_reaches_the_console_once(testbot: TestBot, tmp_path: Path) -> None:
+async def test_tracked_entity_alert_reaches_the_console_once(
+    testbot: ChatBot, tmp_path: Path
+) -> None:
     reply = await testbot.say("/grok track Grok")
     assert reply.kind == "info" and "grok" in reply.text
     outcomes = await testbot.app.ingest([str(write(tmp_path, "grok.md", GROK_FR))])
@@ -60,16 +62,21 @@ async def test_tracked_entity_alert_reaches_the_console_once(testbot: TestBot, t
     assert await testbot.deliver() == ""
 
 
-async def test_untracked_and_wind_do_not_alert(testbot: TestBot, tmp_path: Path) -> None:
+async def test_untracked_and_wind_do_not_alert(testbot: ChatBot, tmp_path: Path) -> None:
     await testbot.say("/grok track Mistral AI")
     outcomes = await testbot.app.ingest([str(write(tmp_path, "vent.md", WEATHER_FR))])
     assert outcomes[0].status == "new" and outcomes[0].alerts == []
     assert await testbot.deliver() == ""
 
 
-async def test_salience_threshold_filters_passing_mentions(testbot: TestBot, tmp_path: Path) -> None:
+async def test_salience_threshold_filters_passing_mentions(
+    testbot: ChatBot, tmp_path: Path
+) -> None:
     await testbot.say("/grok track OpenAI min:high")
-    passing = write(tmp_path, "passing.md", """---
+    passing = write(
+        tmp_path,
+        "passing.md",
+        """---
 title: Les hélicoptères de la Gendarmerie changent de peinture
 source: Circuit Hebdo
 date: 2024-03-02
@@ -79,22 +86,27 @@ Les ateliers de Marignane assurent le chantier jusqu'en juin.
 Les pilotes ont été consultés sur le choix des couleurs et des marquages.
 Le budget reste modeste, précise l'état-major.
 Un pilote confie en fin d'entretien avoir testé ChatGPT, le robot d'OpenAI, pour rédiger un rapport.
-""")
+""",
+    )
     outcomes = await testbot.app.ingest([str(passing)])
     assert outcomes[0].alerts == []
-    central = write(tmp_path, "central.md", """---
+    central = write(
+        tmp_path,
+        "central.md",
+        """---
 title: OpenAI répond à Elon Musk
 source: Circuit Hebdo
 date: 2024-03-06
 ---
 OpenAI a publié des courriels d'Elon Musk. Selon OpenAI, Musk voulait fusionner l'organisation avec Tesla.
-""")
+""",
+    )
     outcomes = await testbot.app.ingest([str(central)])
     assert [a.entity_ids for a in outcomes[0].alerts] == [("openai",)]
 
 
 async def test_seeds_twice_five_new_then_five_duplicates(
-    testbot: TestBot, seeds: list[Path]
+    testbot: ChatBot, seeds: list[Path]
 ) -> None:
     await testbot.say("/grok track Elon Musk")
     first = await testbot.app.ingest([str(p) for p in seeds])
@@ -110,7 +122,7 @@ async def test_seeds_twice_five_new_then_five_duplicates(
     assert shown.count("alert in console:demo") == 5
 
 
-async def test_sample_corpus_is_searchable_and_has_sources(testbot: TestBot) -> None:
+async def test_sample_corpus_is_searchable_and_has_sources(testbot: ChatBot) -> None:
     outcomes = await testbot.app.ingest([str(sample_corpus_dir())])
     assert len(outcomes) >= 12 and all(o.status == "new" for o in outcomes)
     reply = await testbot.say("/grok search licence Apache")
@@ -128,7 +140,7 @@ class Crash(Exception):
 
 
 async def test_crash_between_stages_loses_nothing_and_delivers_once(
-    testbot: TestBot, tmp_path: Path
+    testbot: ChatBot, tmp_path: Path
 ) -> None:
     app = testbot.app
     pipe = app.pipeline
@@ -144,33 +156,48 @@ async def test_crash_between_stages_loses_nothing_and_delivers_once(
             await real(entries)  # all effects done ...
             raise Crash  # ... and the process dies before XACK
 
-        return StreamWorker(app.store.r, worker.name, worker.streams, worker.group, fn,
-                            consumer=worker.consumer + "-doomed", reclaim_idle_ms=10**9)
+        return StreamWorker(
+            app.store.r,
+            worker.name,
+            worker.streams,
+            worker.group,
+            fn,
+            consumer=worker.consumer + "-doomed",
+            reclaim_idle_ms=10**9,
+        )
 
     # every stage crashes once after doing its work; a fresh worker then takes over
     for stage in ("analyze", "fanout", "deliver:console"):
         doomed = crashing(pipe.workers[stage])
         with pytest.raises(Crash):
-            entries = await doomed.r.xreadgroup(doomed.group, doomed.consumer,
-                                                {s: ">" for s in doomed.streams}, count=10)
-            batch = [(e.decode(), {k.decode(): v.decode() for k, v in f.items()})
-                     for _, rows in entries for e, f in rows]
+            entries = await doomed.r.xreadgroup(
+                doomed.group, doomed.consumer, {s: ">" for s in doomed.streams}, count=10
+            )
+            batch = [
+                (e.decode(), {k.decode(): v.decode() for k, v in f.items()})
+                for _, rows in entries
+                for e, f in rows
+            ]
             assert batch, f"{stage} had nothing to do"
             await doomed.fn(batch)
         assert await pipe.workers[stage].pending() >= 1  # left pending, not lost
-        await pipe.drain()  # survivors reclaim (reclaim_idle_ms=0 in tests) and finish
+        # a survivor claims the dead consumer's entries (reclaim_idle_ms=0 in tests)
+        await pipe.drain([stage])
+        assert await pipe.workers[stage].pending() == 0
     await pipe.drain()
     k = app.store.keys
     assert await app.store.r.xlen(k.outbox("console")) == 1  # one alert queued, not two
     alerts = await app.store.queued_alerts((await app.store.r.zrange(k.articles, 0, 0))[0].decode())
-    assert [a.entity_ids for a in alerts] == [("xai", "grok")] or [sorted(a.entity_ids) for a in alerts] == [["grok", "xai"]]
+    assert [a.entity_ids for a in alerts] == [("xai", "grok")] or [
+        sorted(a.entity_ids) for a in alerts
+    ] == [["grok", "xai"]]
     printed = testbot.out.getvalue()
     assert printed.count("alert in console:demo") == 1  # delivered exactly once
     for w in pipe.workers.values():
         assert await w.pending() == 0
 
 
-async def test_poisoned_entry_goes_to_dead_letters(testbot: TestBot) -> None:
+async def test_poisoned_entry_goes_to_dead_letters(testbot: ChatBot) -> None:
     app = testbot.app
     k = app.store.keys
     pipe = app.pipeline
@@ -184,7 +211,7 @@ async def test_poisoned_entry_goes_to_dead_letters(testbot: TestBot) -> None:
     assert len(dead) == 1 and dead[0][1][b"stage"] == b"deliver:console"
 
 
-async def test_running_pipeline_delivers_in_background(testbot: TestBot, tmp_path: Path) -> None:
+async def test_running_pipeline_delivers_in_background(testbot: ChatBot, tmp_path: Path) -> None:
     app = testbot.app
     await testbot.say("/grok track xAI")
     await app.pipeline.start()

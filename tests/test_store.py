@@ -30,8 +30,15 @@ def article(text: str = "Grok est publié sous licence Apache 2.0.", **kw: objec
 
 
 def ent(eid: str, level: str = "high") -> EntityResult:
-    return EntityResult(id=eid, name=eid, type="organisation", source="catalog", mentions=1,
-                        salience=0.5, level=level)  # type: ignore[arg-type]
+    return EntityResult(
+        id=eid,
+        name=eid,
+        type="organisation",
+        source="catalog",
+        mentions=1,
+        salience=0.5,
+        level=level,
+    )  # type: ignore[arg-type]
 
 
 async def test_new_then_duplicate_and_same_text_under_another_url(store: RedisStore) -> None:
@@ -51,7 +58,11 @@ async def test_article_round_trip(store: RedisStore) -> None:
     rec = await store.load_article(aid)
     assert rec is not None
     assert (rec.title, rec.source, rec.published_at, rec.lang) == (
-        "xAI publie Grok", "Le Veilleur", when, "fr")
+        "xAI publie Grok",
+        "Le Veilleur",
+        when,
+        "fr",
+    )
     assert [s.name for s in await store.sources()] == ["Le Veilleur"]
 
 
@@ -123,7 +134,7 @@ async def test_search_ranks_articles_with_all_terms_first(store: RedisStore) -> 
         assert rec is not None
         await store.save_analysis(rec, Analysis(lang="fr", title=title, entities=[]), "fast")
     hits = await store.search(["licences apache"])
-    assert [h.article.title for h in hits][0] == "Licence"
+    assert next(h.article.title for h in hits) == "Licence"
     assert "Apache 2.0" in hits[0].snippet
     assert {h.article.title for h in hits} == {"Licence", "Meteo", "Apache"}
     assert await store.search(["zzzz"]) == []
