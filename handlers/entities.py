@@ -25,6 +25,12 @@ def _key(name: str) -> str:
     return " ".join(fold(name).replace("-", " ").replace("’", "'").split())
 
 
+def _closeness(wanted: str, entity: EntityInfo) -> float:
+    """0..1: how close what the user typed is to the entity's name or one of its aliases."""
+    names = [entity.name, *entity.aliases]
+    return max(fuzz.token_sort_ratio(wanted, _key(n)) for n in names) / 100.0
+
+
 async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Resolution:
     """Resolve a name or alias, any case or accents; suggest close names when unknown."""
     name = name.strip()
@@ -36,11 +42,15 @@ async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Re
     for ent in discovered:
         if ent.id == name.casefold() or wanted in {_key(ent.name), *map(_key, ent.aliases)}:
             return Resolution(ent, exact=_key(ent.name) == wanted)
+    # The catalog proposes candidates; each is scored here on whole names (not partial
+    # matches), so a one-letter alias such as "X" never looks like a near-miss.
     suggestions: list[tuple[str, float]] = [
-        (e.name, score) for e, score in ctx.catalog.suggest(name, limit=3)
+        (e.name, _closeness(wanted, e)) for e, _ in ctx.catalog.suggest(name, limit=5)
     ]
     names = {_key(e.name): e.name for e in discovered}
-    for match, score, _ in process.extract(wanted, list(names), scorer=fuzz.WRatio, limit=3):
+    for match, score, _ in process.extract(
+        wanted, list(names), scorer=fuzz.token_sort_ratio, limit=3
+    ):
         suggestions.append((names[match], score / 100.0))
     suggestions.sort(key=lambda x: -x[1])
     top = suggestions[0][1] if suggestions else 0.0

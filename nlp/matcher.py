@@ -28,11 +28,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
 import numpy
-from spacy.attrs import IDX, IS_DIGIT, IS_PUNCT, IS_SPACE, IS_TITLE, IS_UPPER, LENGTH, ORTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
@@ -40,6 +41,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from .catalog import NUMBER_WORD, AliasRule, Catalog, context_key
+from .text import window_text
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ TEXT_KEY: Final = "grokwatch_text"
 _ROWS_KEY: Final = "grokwatch_rows"
 HITS_KEY: Final = "grokwatch_hits"
 WORDS_KEY: Final = "grokwatch_words"
-_ROW_ATTRS: Final = [ORTH, IS_SPACE, IS_TITLE, IS_UPPER, IS_DIGIT, IDX, LENGTH, IS_PUNCT]
+_ROW_ATTRS: Final = [ORTH, IS_SPACE, IDX, LENGTH, IS_PUNCT]
 
 _VERSION = re.compile(r"^v?\d+(?:[.,]\d+)*[a-z]{0,3}$|^\d+x\d+[bm]$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -136,7 +138,7 @@ _END_PUNCT: Final = tuple(
     get_string_id(p) for p in (".", "!", "?", "…", "...", "!?", "?!", ".»", ".\"")
 )
 _CLOSERS: Final = frozenset(get_string_id(p) for p in ('"', "»", "”", ")", "]", "'", "’"))
-_ORTH, _SPACE, _TITLE, _UPPER, _DIGIT, _IDX, _LENGTH, _PUNCT = range(8)
+_ORTH, _SPACE, _IDX, _LENGTH, _PUNCT = range(5)
 
 
 class _Columns:
@@ -146,7 +148,7 @@ class _Columns:
 
     def __init__(self, doc: Doc) -> None:
         self.n = len(doc)
-        self.arr = doc.to_array(_ROW_ATTRS) if self.n else numpy.zeros((0, 8), dtype="uint64")
+        self.arr = doc.to_array(_ROW_ATTRS) if self.n else numpy.zeros((0, 5), dtype="uint64")
         self.idx: list[int] = self.arr[:, _IDX].tolist()
         self.length: list[int] = self.arr[:, _LENGTH].tolist()
         self.space: list[int] = self.arr[:, _SPACE].tolist()
@@ -181,6 +183,7 @@ def _token_sentence_starts(doc: Doc) -> list[int]:
     orth = arr[:, _ORTH]
     candidates = numpy.flatnonzero(numpy.isin(orth, _END_PUNCT) | (arr[:, _SPACE] != 0))
     idx, length, space = cols.idx, cols.length, cols.space
+    text = _doc_text(doc)
     starts = [0]
     for i in candidates.tolist():
         if space[i]:
@@ -198,7 +201,7 @@ def _token_sentence_starts(doc: Doc) -> list[int]:
             j += 1
         if j >= n:
             break
-        if not space[i] and not (arr[j, _TITLE] or arr[j, _UPPER] or arr[j, _DIGIT]):
+        if not space[i] and not (text[idx[j]].isupper() or text[idx[j]].isdigit()):
             continue
         if idx[j] > starts[-1]:
             starts.append(idx[j])
@@ -287,6 +290,51 @@ def _case_ok(rule: AliasRule, surface: str) -> bool:
     return not (len(letters) > 1 and all(c.isupper() for c in letters))
 
 
+@dataclass(frozen=True, slots=True)
+class _WordSet:
+    """Context words to look for in a window: single words in a set, phrases apart.
+
+    Entries are in :func:`nlp.text.window_text` form: apostrophes and punctuation are spaces,
+    so "de l' ia" is looked for as the phrase "de l ia".
+    """
+
+    words: frozenset[str]
+    phrases: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> _WordSet | None:
+        words: set[str] = set()
+        phrases: set[str] = set()
+        for entry in entries:
+            parts = entry.replace("'", " ").split()
+            if len(parts) == 1:
+                words.add(parts[0])
+            elif parts:
+                phrases.add(" ".join(parts))
+        if not words and not phrases:
+            return None
+        return cls(frozenset(words), tuple(sorted(phrases)))
+
+    def found_in(self, words: set[str], joined: str) -> bool:
+        """Whether any entry occurs; ``joined`` is the window's words joined by spaces,
+        with a space at each end."""
+        if not words.isdisjoint(self.words):
+            return True
+        return any(f" {p} " in joined for p in self.phrases)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """Everything the matcher needs per alias, computed once."""
+
+    rule: AliasRule
+    check_case: bool
+    versioned: bool
+    neighbours: bool
+    forbid: _WordSet | None
+    need: _WordSet | None
+
+
 def _word_key(word: str) -> str:
     if _NUMBER.match(word):
         return NUMBER_WORD
@@ -296,7 +344,7 @@ def _word_key(word: str) -> str:
 class _View:
     """Cheap access to the token texts of one doc through the cached attribute columns."""
 
-    __slots__ = ("idx", "length", "n", "space", "text")
+    __slots__ = ("_folded", "idx", "length", "n", "space", "text")
 
     def __init__(self, doc: Doc) -> None:
         cols = _columns(doc)
@@ -305,6 +353,13 @@ class _View:
         self.space = cols.space
         self.text = _doc_text(doc)
         self.n = cols.n
+        self._folded: str | None = None
+
+    def folded(self) -> str:
+        """The doc text in :func:`window_text` form (same length, same offsets)."""
+        if self._folded is None:
+            self._folded = window_text(self.text)
+        return self._folded
 
     def token(self, i: int) -> str:
         start = self.idx[i]
@@ -341,7 +396,7 @@ class CatalogMatcher:
         self.catalog: Catalog | None = None
         self._matcher: PhraseMatcher | None = None
         self._rules: dict[int, AliasRule] = {}
-        self._versioned: frozenset[str] = frozenset()
+        self._compiled: dict[int, _Compiled] = {}
         self._anchors: dict[str, tuple[str, ...]] = {}
         self._starts: frozenset[int] = frozenset()
 
@@ -379,7 +434,19 @@ class CatalogMatcher:
                 count += len(docs)
         self._matcher = matcher
         self._rules = rules
-        self._versioned = frozenset(e.info.id for e in catalog.entries() if e.versioned)
+        versioned = frozenset(e.info.id for e in catalog.entries() if e.versioned)
+        self._compiled = {
+            key: _Compiled(
+                rule=rule,
+                check_case=rule.case != "any",
+                versioned=rule.entity_id in versioned,
+                neighbours=bool(rule.forbid_left or rule.forbid_left_cap or rule.forbid_right
+                                or rule.context or rule.forbid_context),
+                forbid=_WordSet.of(rule.forbid_context),
+                need=_WordSet.of(rule.context),
+            )
+            for key, rule in rules.items()
+        }
         self._anchors = {e.info.id: e.anchors for e in catalog.entries() if e.anchors}
         logger.debug("%s (%s): %d aliases, %d patterns from %r", self.name, self.lang,
                      len(rules), count, catalog)
@@ -396,11 +463,11 @@ class CatalogMatcher:
                 return None
         return i
 
-    def _window(self, view: _View, start: int, end: int) -> str:
-        """The normalised text within ``window`` tokens of a match, padded with spaces."""
+    def _window(self, view: _View, start: int, end: int) -> tuple[int, int]:
+        """Character bounds of the text within ``window`` tokens of a match."""
         lo = max(0, start - self.window)
         hi = min(view.n, end + self.window)
-        return " " + context_key(view.chars(lo, hi)) + " "
+        return view.idx[lo], view.idx[hi - 1] + view.length[hi - 1]
 
     @staticmethod
     def _version_end(view: _View, end: int) -> int:
@@ -420,8 +487,8 @@ class CatalogMatcher:
             i = j + 1
         return i
 
-    def _accept(self, rule: AliasRule, view: _View, start: int, end: int,
-                versioned: bool) -> bool:
+    def _accept(self, c: _Compiled, view: _View, start: int, end: int, versioned: bool) -> bool:
+        rule = c.rule
         if rule.forbid_left or rule.forbid_left_cap:
             left = self._neighbour(view, start - 1, -1)
             if left is not None:
@@ -435,13 +502,15 @@ class CatalogMatcher:
             right = self._neighbour(view, end, 1)
             if right is not None and _word_key(view.token(right)) in rule.forbid_right:
                 return False
-        if rule.context or rule.forbid_context:
-            window = self._window(view, start, end)
-            if any(f" {w} " in window for w in rule.forbid_context):
+        need = None if versioned else c.need
+        if c.forbid is not None or need is not None:
+            lo, hi = self._window(view, start, end)
+            split = view.folded()[lo:hi].split()
+            words = set(split)
+            joined = " " + " ".join(split) + " "
+            if c.forbid is not None and c.forbid.found_in(words, joined):
                 return False
-            if rule.context and not versioned and not any(
-                f" {w} " in window for w in rule.context
-            ):
+            if need is not None and not need.found_in(words, joined):
                 return False
         return True
 
@@ -457,16 +526,15 @@ class CatalogMatcher:
         view = _View(doc)
         self._starts = frozenset(sentence_starts(doc))
         candidates: list[tuple[int, int, AliasRule]] = []
+        compiled = self._compiled
         for match_id, start, end in matches:
-            rule = self._rules[match_id]
-            if rule.case != "any" and not _case_ok(rule, view.chars(start, end)):
+            c = compiled[match_id]
+            if c.check_case and not _case_ok(c.rule, view.chars(start, end)):
                 continue
-            versioned_end = end
-            if rule.entity_id in self._versioned:
-                versioned_end = self._version_end(view, end)
-            if rule.guarded and not self._accept(rule, view, start, end, versioned_end > end):
+            versioned_end = self._version_end(view, end) if c.versioned else end
+            if c.neighbours and not self._accept(c, view, start, end, versioned_end > end):
                 continue
-            candidates.append((start, versioned_end, rule))
+            candidates.append((start, versioned_end, c.rule))
         # longest first, then leftmost
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
         taken = bytearray(len(doc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["alias_key", "fold", "normalize_text", "slugify", "strip_elision"]
+__all__ = ["alias_key", "fold", "normalize_text", "slugify", "strip_elision", "window_text"]
 
 # Every replacement maps one character to one character, so character offsets computed on
 # the normalised text are valid on the original text too.
@@ -36,6 +36,7 @@ _NORMALISE = str.maketrans(
     }
 )
 
+_RARE = re.compile("[" + "".join(re.escape(chr(c)) for c in _NORMALISE) + "]")
 _ELISION = re.compile(r"^(?:qu|jusqu|lorsqu|puisqu|[dlcjmnst])'(?=\w)", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"'s?$", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -48,6 +49,9 @@ def normalize_text(s: str) -> str:
     typographic hyphens become ``-``, tabs and carriage returns become spaces. The result has
     exactly the same length as ``s``, so offsets into it are offsets into ``s``.
     """
+    s = s.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    if _RARE.search(s) is None:
+        return s
     return s.translate(_NORMALISE)
 
 
@@ -64,6 +68,28 @@ def _fold_table() -> dict[int, str]:
 
 _FOLD = str.maketrans(_fold_table())
 _COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def _same_length_table() -> dict[int, str]:
+    table = {code: base for code, base in _fold_table().items() if len(base) == 1}
+    for char in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~«»“”„‹›…–—·•'":
+        table[ord(char)] = " "
+    return table
+
+
+_WINDOW = str.maketrans(_same_length_table())
+
+
+def window_text(s: str) -> str:
+    """``s`` lower-cased, without accents, punctuation and apostrophes as spaces, same length.
+
+    Used to look for context words around a match with offsets of the original text. Falls
+    back to keeping the case of the rare characters whose lower case is longer ("İ").
+    """
+    lowered = s.lower()
+    if len(lowered) != len(s):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in s)
+    return lowered.translate(_WINDOW)
 
 
 def fold(s: str) -> str:
