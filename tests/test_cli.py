@@ -115,3 +115,55 @@ def test_doctor_checks_everything(data_dir: Path) -> None:
     assert "DISCORD_TOKEN" in done.stdout and "FIX" in done.stdout
     assert "secret123" not in done.stdout + done.stderr  # tokens never shown
     assert done.returncode == 1
+
+
+async def test_worker_process_runs_the_stages_of_another_process(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """Scale-out: `grokwatch worker` in its own process consumes what this one queues."""
+    import asyncio
+    import signal
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from bot.keys import Keys
+    from bot.sources import RawArticle
+    from bot.store import RedisStore
+    from handlers.ports import Subscription
+
+    prefix = "w" + uuid.uuid4().hex[:10]
+    env = {k: v for k, v in os.environ.items()}
+    env.update(
+        REDIS_URL=redis_url, GROKWATCH_KEY_PREFIX=prefix, GROKWATCH_DATA_DIR=str(tmp_path / "d")
+    )
+    proc = subprocess.Popen(
+        GROKWATCH + ["worker", "--stage", "analyze", "--stage", "fanout"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    store = RedisStore(aioredis.Redis.from_url(redis_url), Keys(prefix))
+    try:
+        await store.check_schema()
+        await store.track(Subscription("console:demo", "grok"))
+        status, article_id = await store.add_article(
+            RawArticle(title="Grok devient open source", text="xAI publie les poids de Grok-1.")
+        )
+        assert status == "new"
+        for _ in range(600):  # up to 60 s, the worker loads its models first
+            if await store.queued_alerts(article_id):
+                break
+            assert proc.poll() is None, "the worker died"
+            await asyncio.sleep(0.1)
+        alerts = await store.queued_alerts(article_id)
+        assert [a.entity_ids for a in alerts] == [("grok",)]
+        rec = await store.load_article(article_id)
+        assert rec is not None and rec.analysed == "fast" and rec.lang == "fr"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, errors = proc.communicate(timeout=30)
+        await store.close()
+    assert proc.returncode == 0, errors
+    assert "worker running: analyze, fanout" in errors
