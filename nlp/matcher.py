@@ -14,8 +14,9 @@ followed by per-match checks written in the catalog:
 * short forms ("Musk") count only after the long form ("Elon Musk") appeared earlier in the
   document, or when one of the entity's anchor entities (Tesla, xAI...) is in the document.
 
-Overlapping matches are resolved longest first. The result is a span group,
-``doc.spans["grokwatch"]``, whose spans are labelled with the entity id.
+Overlapping matches are resolved longest first. The result is ``doc._.grokwatch``: spans
+labelled with the entity id (built on access, from ``(entity id, start char, end char)``
+tuples kept in ``doc.user_data["grokwatch_hits"]``, which is what the analyzer reads).
 
 The tokenizer is adapted a little (see :func:`adapt_tokenizer`): a hyphen between letters and
 digits is split off ("Grok-1" -> "Grok", "-", "1"), an English possessive is split off in
@@ -32,24 +33,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-import numpy
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from .catalog import NUMBER_WORD, AliasRule, Catalog, context_key
-from .text import window_text
+from .text import window_words
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "EXTENSION",
     "FACTORY",
     "HITS_KEY",
     "SENTENCES",
-    "SPAN_KEY",
     "WORDS_KEY",
     "CatalogMatcher",
     "adapt_tokenizer",
@@ -60,28 +59,57 @@ __all__ = [
 
 FACTORY: Final = "grokwatch_catalog"
 SENTENCES: Final = "grokwatch_sentences"
-SPAN_KEY: Final = "grokwatch"
+EXTENSION: Final = "grokwatch"
+_TOKEN_HITS_KEY: Final = "grokwatch_token_hits"
 _SENT_KEY: Final = "grokwatch_sent_starts"
 _ADAPTED_KEY: Final = "grokwatch_tokenizer_adapted"
 TEXT_KEY: Final = "grokwatch_text"
 _ROWS_KEY: Final = "grokwatch_rows"
 HITS_KEY: Final = "grokwatch_hits"
 WORDS_KEY: Final = "grokwatch_words"
-_ROW_ATTRS: Final = [ORTH, IS_SPACE, IDX, LENGTH, IS_PUNCT]
+_ROW_ATTRS: Final = [IDX, LENGTH, IS_SPACE]
 
 _VERSION = re.compile(r"^v?\d+(?:[.,]\d+)*[a-z]{0,3}$|^\d+x\d+[bm]$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*$")
+_ABBREVIATIONS: Final = (
+    "M",
+    "MM",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Mme",
+    "Mmes",
+    "Mlle",
+    "Dr",
+    "St",
+    "Ste",
+    "Jr",
+    "Sr",
+    "Inc",
+    "Corp",
+    "Co",
+    "vs",
+    "etc",
+    "p",
+    "pp",
+    "no",
+    "No",
+    "av",
+    "bd",
+    "Prof",
+    "Gen",
+    "Sen",
+    "Rep",
+)
+# A break: a line break, or end punctuation (then closing quotes or brackets) and spaces
+# before a capital or a digit; not after the abbreviations above (fixed-width lookbehinds).
 _SENT_BREAK = re.compile(
     r"\n\s*"
-    r"|(?<=[.!?…])[\"»”')\]]*\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-Þ0-9])"
-    r"|(?<=[.!?…] [»”\"])\s+(?=[A-ZÀ-ÖØ-Þ])"
+    r"|(?=[.!?…])"
+    + "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+    + r"[.!?…]+(?: ?[\"»”')\]])*\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-Þ0-9])"
 )
-_ABBREVIATIONS: Final = frozenset(
-    {"m", "mm", "mr", "mrs", "ms", "mme", "mmes", "mlle", "dr", "st", "ste", "jr", "sr", "inc",
-     "corp", "co", "vs", "etc", "p", "pp", "no", "n°", "av", "bd", "prof", "gen", "sen", "rep"}
-)
-_WORD_BEFORE = re.compile(r"(\w+)\.\W*$")
 
 
 # --- tokenizer -------------------------------------------------------------------------------
@@ -89,8 +117,9 @@ def adapt_tokenizer(nlp: Language) -> None:
     """Adapt ``nlp``'s tokenizer to entity names (idempotent).
 
     Splits a hyphen between a letter and a digit ("Grok-1", "GPT-4o", "Llama-2"), splits an
-    English possessive in every language ("Musk's"), and splits French elided articles before
-    a capital in every language ("d'OpenAI" in an English caption).
+    English possessive in every language ("Musk's"), a final period after a single capital
+    ("sur X.") or after a version ("Grok-1.5V."), and French elided articles in every
+    language ("d'OpenAI" in an English caption).
     """
     if nlp.meta.get(_ADAPTED_KEY):
         return
@@ -98,11 +127,18 @@ def adapt_tokenizer(nlp: Language) -> None:
     defaults = cast(Any, nlp.Defaults)
     infixes = [*defaults.infixes, r"(?<=[A-Za-z])-(?=[0-9])"]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = [r"(?<=[A-Za-z0-9])'[sS]$", r"(?<=[A-Za-z0-9]s)'$", r"(?<=^[A-Z])\.$",
-                *defaults.suffixes]
+    suffixes = [
+        r"(?<=[A-Za-z0-9])'[sS]$",
+        r"(?<=[A-Za-z0-9]s)'$",
+        r"(?<=^[A-Z])\.$",
+        r"(?<=[0-9][A-Za-z])\.$",
+        *defaults.suffixes,
+    ]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-    prefixes = [r"(?:[dDlL]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)'(?=[A-ZÀ-Þa-z])",
-                *defaults.prefixes]
+    prefixes = [
+        r"(?:[dDlL]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)'(?=[A-ZÀ-Þa-z])",
+        *defaults.prefixes,
+    ]
     if nlp.lang != "fr":
         tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.meta[_ADAPTED_KEY] = True
@@ -113,49 +149,44 @@ def _is_initial(text: str, at: int, word: str) -> bool:
     """Whether ``word`` (ending with a period) is a name initial, as in "Elon R. Musk"."""
     if len(word) != 1 or not word.isupper():
         return False
-    previous = text[max(0, at - 30):at].split()
+    previous = text[max(0, at - 30) : at].split()
     return not previous or previous[-1][:1].isupper()
 
 
 def _find_sentence_starts(text: str) -> list[int]:
+    """Character offsets where sentences start (the first is 0)."""
     starts = [0]
     for m in _SENT_BREAK.finditer(text):
         pos = m.end()
-        if pos >= len(text):
+        if pos >= len(text) or pos <= starts[-1]:
             continue
-        if m.group(0)[0] != "\n":
-            before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start() + 1)
-            if before:
-                word = before.group(1)
-                if word.lower() in _ABBREVIATIONS or _is_initial(text, before.start(1), word):
-                    continue
-        if pos > starts[-1]:
-            starts.append(pos)
+        at = m.start()
+        if (
+            text[at] != "\n"
+            and at > 0
+            and text[at - 1].isupper()
+            and (at < 2 or not text[at - 2].isalnum())
+            and _is_initial(text, at - 1, text[at - 1])
+        ):
+            continue
+        starts.append(pos)
     return starts
 
 
-_END_PUNCT: Final = tuple(
-    get_string_id(p) for p in (".", "!", "?", "…", "...", "!?", "?!", ".»", ".\"")
-)
-_CLOSERS: Final = frozenset(get_string_id(p) for p in ('"', "»", "”", ")", "]", "'", "’"))
-_ORTH, _SPACE, _IDX, _LENGTH, _PUNCT = range(5)
-
-
 class _Columns:
-    """Token attributes of one doc, read once with ``Doc.to_array``."""
+    """Token offsets of one doc, read once with ``Doc.to_array``."""
 
-    __slots__ = ("arr", "idx", "length", "n", "space")
+    __slots__ = ("idx", "length", "n", "space")
 
     def __init__(self, doc: Doc) -> None:
         self.n = len(doc)
-        self.arr = doc.to_array(_ROW_ATTRS) if self.n else numpy.zeros((0, 5), dtype="uint64")
-        self.idx: list[int] = self.arr[:, _IDX].tolist()
-        self.length: list[int] = self.arr[:, _LENGTH].tolist()
-        self.space: list[int] = self.arr[:, _SPACE].tolist()
-
-    def words(self) -> int:
-        """Tokens that are neither punctuation nor whitespace."""
-        return int(numpy.count_nonzero((self.arr[:, _SPACE] == 0) & (self.arr[:, _PUNCT] == 0)))
+        if self.n:
+            arr = doc.to_array(_ROW_ATTRS)
+            self.idx: list[int] = arr[:, 0].tolist()
+            self.length: list[int] = arr[:, 1].tolist()
+            self.space: list[int] = arr[:, 2].tolist()
+        else:
+            self.idx, self.length, self.space = [], [], []
 
 
 def _columns(doc: Doc) -> _Columns:
@@ -164,48 +195,6 @@ def _columns(doc: Doc) -> _Columns:
         cols = _Columns(doc)
         doc.user_data[_ROWS_KEY] = cols
     return cast(_Columns, cols)
-
-
-def _token_sentence_starts(doc: Doc) -> list[int]:
-    """Sentence starts (character offsets) from token attributes, without ``doc.text``.
-
-    A sentence starts after a token holding a line break, and after end punctuation (possibly
-    followed by closing quotes or brackets) when the next token starts with a capital or a
-    digit, unless the punctuation follows a single capital letter (an initial) or a known
-    abbreviation.
-    """
-    cols = _columns(doc)
-    n = cols.n
-    if n == 0:
-        return [0]
-    strings = doc.vocab.strings
-    arr = cols.arr
-    orth = arr[:, _ORTH]
-    candidates = numpy.flatnonzero(numpy.isin(orth, _END_PUNCT) | (arr[:, _SPACE] != 0))
-    idx, length, space = cols.idx, cols.length, cols.space
-    text = _doc_text(doc)
-    starts = [0]
-    for i in candidates.tolist():
-        if space[i]:
-            if "\n" not in strings[int(orth[i])]:
-                continue
-        elif i > 0:
-            word = strings[int(orth[i - 1])]
-            if word.lower() in _ABBREVIATIONS or (
-                length[i - 1] == 1 and word.isupper() and idx[i - 1] + 1 == idx[i]
-                and _is_initial_token(doc, i - 1)
-            ):
-                continue
-        j = i + 1
-        while j < n and (space[j] or int(orth[j]) in _CLOSERS):
-            j += 1
-        if j >= n:
-            break
-        if not space[i] and not (text[idx[j]].isupper() or text[idx[j]].isdigit()):
-            continue
-        if idx[j] > starts[-1]:
-            starts.append(idx[j])
-    return starts
 
 
 def _doc_text(doc: Doc) -> str:
@@ -224,24 +213,21 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-def _is_initial_token(doc: Doc, i: int) -> bool:
-    """Whether the one-letter token ``i`` is a name initial ("Elon R. Musk")."""
-    if i == 0:
-        return True
-    prev = doc[i - 1]
-    return bool(prev.is_title) or prev.is_sent_start is True
-
-
 @Language.component(SENTENCES)
 def _sentences_component(doc: Doc) -> Doc:
     """Cheap rule-based sentence boundaries: line breaks and end punctuation before a capital.
 
     The character offsets where sentences start go to ``doc.user_data`` (read them with
-    :func:`sentence_starts`). Token-level ``is_sent_start`` is deliberately not set: spaCy
-    re-checks the whole doc on every assignment, which would cost more than the tokenizer.
+    :func:`sentence_starts`), with the number of words. Token-level ``is_sent_start`` is
+    deliberately not set: spaCy re-checks the whole doc on every assignment, which would cost
+    more than the tokenizer.
     """
-    doc.user_data[_SENT_KEY] = _token_sentence_starts(doc)
-    doc.user_data[WORDS_KEY] = _columns(doc).words()
+    doc.user_data[_SENT_KEY] = _find_sentence_starts(_doc_text(doc))
+    if len(doc):
+        flags = doc.to_array([IS_PUNCT, IS_SPACE])
+        doc.user_data[WORDS_KEY] = int((flags.sum(axis=1) == 0).sum())
+    else:
+        doc.user_data[WORDS_KEY] = 0
     return doc
 
 
@@ -249,7 +235,7 @@ def sentence_starts(doc: Doc) -> list[int]:
     """Character offsets where sentences start, as found by the sentences component."""
     starts = doc.user_data.get(_SENT_KEY)
     if starts is None:
-        starts = _token_sentence_starts(doc)
+        starts = _find_sentence_starts(_doc_text(doc))
         doc.user_data[_SENT_KEY] = starts
     return cast(list[int], starts)
 
@@ -277,25 +263,25 @@ def _variants(text: str) -> set[str]:
 
 
 def _case_ok(rule: AliasRule, surface: str) -> bool:
-    if rule.case == "any":
-        return True
     if rule.case == "exact":
         return surface == rule.text
-    letters = [c for c in surface if c.isalpha()]
-    if not letters:
-        return False
     if rule.case == "cap":
-        return letters[0].isupper()
-    # not-upper
-    return not (len(letters) > 1 and all(c.isupper() for c in letters))
+        first = surface[:1]
+        if first.isalpha():
+            return first.isupper()
+        letters = [c for c in surface if c.isalpha()]
+        return bool(letters) and letters[0].isupper()
+    if rule.case == "not-upper":
+        return not (surface.isupper() and sum(c.isalpha() for c in surface) > 1)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
 class _WordSet:
     """Context words to look for in a window: single words in a set, phrases apart.
 
-    Entries are in :func:`nlp.text.window_text` form: apostrophes and punctuation are spaces,
-    so "de l' ia" is looked for as the phrase "de l ia".
+    Entries are in :func:`nlp.text.window_words` form: apostrophes and punctuation are
+    spaces, so "de l' ia" is looked for as the phrase "de l ia".
     """
 
     words: frozenset[str]
@@ -306,7 +292,7 @@ class _WordSet:
         words: set[str] = set()
         phrases: set[str] = set()
         for entry in entries:
-            parts = entry.replace("'", " ").split()
+            parts = window_words(entry)
             if len(parts) == 1:
                 words.add(parts[0])
             elif parts:
@@ -335,16 +321,24 @@ class _Compiled:
     need: _WordSet | None
 
 
+_WORD_KEYS: dict[str, str] = {}
+
+
 def _word_key(word: str) -> str:
-    if _NUMBER.match(word):
-        return NUMBER_WORD
-    return context_key(word)
+    """The neighbour key of a token text (memoised: neighbours repeat a lot)."""
+    key = _WORD_KEYS.get(word)
+    if key is None:
+        key = NUMBER_WORD if _NUMBER.match(word) else context_key(word)
+        if len(_WORD_KEYS) > 50_000:
+            _WORD_KEYS.clear()
+        _WORD_KEYS[word] = key
+    return key
 
 
 class _View:
     """Cheap access to the token texts of one doc through the cached attribute columns."""
 
-    __slots__ = ("_folded", "idx", "length", "n", "space", "text")
+    __slots__ = ("_starts", "doc", "idx", "length", "n", "space", "text")
 
     def __init__(self, doc: Doc) -> None:
         cols = _columns(doc)
@@ -353,20 +347,21 @@ class _View:
         self.space = cols.space
         self.text = _doc_text(doc)
         self.n = cols.n
-        self._folded: str | None = None
+        self._starts: frozenset[int] | None = None
+        self.doc = doc
 
-    def folded(self) -> str:
-        """The doc text in :func:`window_text` form (same length, same offsets)."""
-        if self._folded is None:
-            self._folded = window_text(self.text)
-        return self._folded
+    def sentence_starts(self) -> frozenset[int]:
+        """Character offsets where sentences start."""
+        if self._starts is None:
+            self._starts = frozenset(sentence_starts(self.doc))
+        return self._starts
 
     def token(self, i: int) -> str:
         start = self.idx[i]
-        return self.text[start:start + self.length[i]]
+        return self.text[start : start + self.length[i]]
 
     def chars(self, start: int, end: int) -> str:
-        return self.text[self.idx[start]:self.idx[end - 1] + self.length[end - 1]]
+        return self.text[self.idx[start] : self.idx[end - 1] + self.length[end - 1]]
 
     def glued(self, i: int) -> bool:
         """Whether token ``i`` follows token ``i - 1`` with no space between them."""
@@ -374,7 +369,7 @@ class _View:
 
 
 class CatalogMatcher:
-    """Finds catalog entities in a doc; spans go to ``doc.spans["grokwatch"]``."""
+    """Finds catalog entities in a doc; spans are read with ``doc._.grokwatch``."""
 
     def __init__(
         self,
@@ -398,18 +393,22 @@ class CatalogMatcher:
         self._rules: dict[int, AliasRule] = {}
         self._compiled: dict[int, _Compiled] = {}
         self._anchors: dict[str, tuple[str, ...]] = {}
-        self._starts: frozenset[int] = frozenset()
 
     def initialize(
         self,
         get_examples: Any = None,
         *,
-        nlp: Language | None = None,
-        catalog: Catalog | None = None,
+        nlp: Any = None,
+        catalog: Any = None,
     ) -> None:
-        """Build the phrase patterns from ``catalog`` (default: ``catalog_path`` or the
-        packaged catalog). Aliases tagged with another language than the pipeline's are left
-        out."""
+        """Build the phrase patterns from ``catalog`` (a :class:`Catalog`; default: the
+        ``catalog_path`` of the config, or the packaged catalog). Aliases tagged with another
+        language than the pipeline's are left out.
+
+        (``nlp`` and ``catalog`` are typed ``Any`` because spaCy validates the signature of
+        ``initialize`` with pydantic, which cannot see our postponed annotations.)"""
+        if catalog is not None and not isinstance(catalog, Catalog):
+            raise TypeError(f"catalog must be a Catalog, not {type(catalog).__name__}")
         if catalog is None:
             catalog = Catalog.load(Path(self.catalog_path) if self.catalog_path else None)
         self.catalog = catalog
@@ -440,16 +439,28 @@ class CatalogMatcher:
                 rule=rule,
                 check_case=rule.case != "any",
                 versioned=rule.entity_id in versioned,
-                neighbours=bool(rule.forbid_left or rule.forbid_left_cap or rule.forbid_right
-                                or rule.context or rule.forbid_context),
+                neighbours=bool(
+                    rule.forbid_left
+                    or rule.forbid_left_cap
+                    or rule.forbid_right
+                    or rule.context
+                    or rule.forbid_context
+                    or rule.context_left
+                ),
                 forbid=_WordSet.of(rule.forbid_context),
                 need=_WordSet.of(rule.context),
             )
             for key, rule in rules.items()
         }
         self._anchors = {e.info.id: e.anchors for e in catalog.entries() if e.anchors}
-        logger.debug("%s (%s): %d aliases, %d patterns from %r", self.name, self.lang,
-                     len(rules), count, catalog)
+        logger.debug(
+            "%s (%s): %d aliases, %d patterns from %r",
+            self.name,
+            self.lang,
+            len(rules),
+            count,
+            catalog,
+        )
 
     # --- checks ----------------------------------------------------------------------------
     @staticmethod
@@ -489,23 +500,29 @@ class CatalogMatcher:
 
     def _accept(self, c: _Compiled, view: _View, start: int, end: int, versioned: bool) -> bool:
         rule = c.rule
-        if rule.forbid_left or rule.forbid_left_cap:
+        left_key = ""
+        if rule.forbid_left or rule.forbid_left_cap or rule.context_left:
             left = self._neighbour(view, start - 1, -1)
             if left is not None:
-                if rule.forbid_left and _word_key(view.token(left)) in rule.forbid_left:
+                left_key = _word_key(view.token(left))
+                if rule.forbid_left and left_key in rule.forbid_left:
                     return False
                 prev = view.token(start - 1)
-                if (rule.forbid_left_cap and prev.isalpha() and prev[:1].isupper()
-                        and view.idx[start - 1] not in self._starts):
+                if (
+                    rule.forbid_left_cap
+                    and prev.isalpha()
+                    and prev[:1].isupper()
+                    and view.idx[start - 1] not in view.sentence_starts()
+                ):
                     return False
         if rule.forbid_right:
             right = self._neighbour(view, end, 1)
             if right is not None and _word_key(view.token(right)) in rule.forbid_right:
                 return False
-        need = None if versioned else c.need
+        need = None if versioned or left_key in rule.context_left else c.need
         if c.forbid is not None or need is not None:
             lo, hi = self._window(view, start, end)
-            split = view.folded()[lo:hi].split()
+            split = window_words(view.text[lo:hi])
             words = set(split)
             joined = " " + " ".join(split) + " "
             if c.forbid is not None and c.forbid.found_in(words, joined):
@@ -514,17 +531,16 @@ class CatalogMatcher:
                 return False
         return True
 
-    def find(self, doc: Doc) -> list[Span]:
-        """The accepted catalog matches of ``doc``, in document order."""
+    def find(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """The accepted catalog matches of ``doc`` in document order, as
+        ``(entity id, start token, end token)``."""
         if self._matcher is None:
             self.initialize()
         assert self._matcher is not None and self.catalog is not None
         matches = self._matcher(doc)
         if not matches:
-            doc.user_data[HITS_KEY] = []
             return []
         view = _View(doc)
-        self._starts = frozenset(sentence_starts(doc))
         candidates: list[tuple[int, int, AliasRule]] = []
         compiled = self._compiled
         for match_id, start, end in matches:
@@ -535,21 +551,28 @@ class CatalogMatcher:
             if c.neighbours and not self._accept(c, view, start, end, versioned_end > end):
                 continue
             candidates.append((start, versioned_end, c.rule))
-        # longest first, then leftmost
-        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
-        taken = bytearray(len(doc))
-        kept: list[tuple[int, int, AliasRule]] = []
-        for start, end, rule in candidates:
-            if any(taken[start:end]):
-                continue
-            taken[start:end] = b"\x01" * (end - start)
-            kept.append((start, end, rule))
-        kept.sort(key=lambda c: c[0])
+        if len(candidates) > 1:
+            # overlaps: longest first, then leftmost
+            candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+            taken = bytearray(len(doc))
+            kept: list[tuple[int, int, AliasRule]] = []
+            for start, end, rule in candidates:
+                if end - start == 1:
+                    if taken[start]:
+                        continue
+                    taken[start] = 1
+                else:
+                    if any(taken[start:end]):
+                        continue
+                    taken[start:end] = b"\x01" * (end - start)
+                kept.append((start, end, rule))
+            kept.sort(key=lambda c: c[0])
+        else:
+            kept = candidates
         first_long: dict[str, int] = {}
         for start, _end, rule in kept:
             if not rule.short:
                 first_long.setdefault(rule.entity_id, start)
-        spans: list[Span] = []
         hits: list[tuple[str, int, int]] = []
         for start, end, rule in kept:
             if rule.short:
@@ -558,16 +581,22 @@ class CatalogMatcher:
                 anchored = any(a in first_long for a in anchors)
                 if not anchored and (long_at is None or long_at > start):
                     continue
-            spans.append(Span(doc, start, end, label=rule.entity_id))
-            hits.append((rule.entity_id, view.idx[start],
-                         view.idx[end - 1] + view.length[end - 1]))
-        doc.user_data[HITS_KEY] = hits
-        return spans
+            hits.append((rule.entity_id, start, end))
+        return hits
 
     def __call__(self, doc: Doc) -> Doc:
-        """Match ``doc``; the spans go to ``doc.spans["grokwatch"]`` and, as
-        ``(entity id, start char, end char)`` tuples, to ``doc.user_data["grokwatch_hits"]``."""
-        doc.spans[SPAN_KEY] = self.find(doc)
+        """Match ``doc``. Spans are then read with ``doc._.grokwatch``; the analyzer reads
+        ``doc.user_data["grokwatch_hits"]``: ``(entity id, start char, end char)`` tuples."""
+        found = self.find(doc)
+        doc.user_data[_TOKEN_HITS_KEY] = found
+        if found:
+            cols = _columns(doc)
+            idx, length = cols.idx, cols.length
+            doc.user_data[HITS_KEY] = [
+                (ident, idx[start], idx[end - 1] + length[end - 1]) for ident, start, end in found
+            ]
+        else:
+            doc.user_data[HITS_KEY] = []
         doc.user_data.pop(_ROWS_KEY, None)
         return doc
 
@@ -586,6 +615,16 @@ def make_catalog_matcher(
 ) -> CatalogMatcher:
     """spaCy factory of the ``grokwatch_catalog`` component."""
     return CatalogMatcher(nlp, name, catalog_path=catalog_path, window=window, adapt=adapt)
+
+
+def _spans(doc: Doc) -> list[Span]:
+    """Getter of ``doc._.grokwatch``: the catalog matches as spans labelled with entity ids."""
+    found = doc.user_data.get(_TOKEN_HITS_KEY) or []
+    return [Span(doc, start, end, label=ident) for ident, start, end in found]
+
+
+if not Doc.has_extension(EXTENSION):
+    Doc.set_extension(EXTENSION, getter=_spans)
 
 
 def make_fast_pipeline(lang: str, catalog: Catalog | None = None) -> Language:

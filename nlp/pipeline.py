@@ -29,7 +29,6 @@ from .discovery import Discovered, Discoverer
 from .lang import detect_language
 from .matcher import (
     HITS_KEY,
-    SPAN_KEY,
     WORDS_KEY,
     _find_sentence_starts,
     make_doc,
@@ -55,7 +54,7 @@ class _Layout:
     text: str
     title_length: int
     starts: tuple[int, ...]  # character offset where each sentence starts
-    sentences: tuple[str, ...]  # whitespace-normalised text of each sentence
+    sentences: tuple[str, ...]  # text of each sentence, stripped
 
     @classmethod
     def build(cls, text: str, title_length: int, found: Sequence[int] | None = None) -> _Layout:
@@ -65,14 +64,18 @@ class _Layout:
         if body_start < len(text) and (not body or body[0] != body_start):
             body.insert(0, body_start)
         starts: list[int] = [0]
-        sentences: list[str] = [" ".join(text[:title_length].split())]
+        sentences: list[str] = [text[:title_length].strip()]
         bounds = [*body, len(text)]
         for a, b in itertools.pairwise(bounds):
-            sentence = " ".join(text[a:b].split())
+            sentence = text[a:b].strip()
             if sentence:
                 starts.append(a)
                 sentences.append(sentence)
         return cls(text, title_length, tuple(starts), tuple(sentences))
+
+    def sentence(self, index: int) -> str:
+        """Sentence ``index``, whitespace-normalised."""
+        return " ".join(self.sentences[index].split())
 
     def index(self, offset: int) -> int:
         """The sentence holding character ``offset``."""
@@ -96,35 +99,34 @@ def _results(hits: Sequence[_Hit], layout: _Layout) -> list[EntityResult]:
     """Group hits per entity, with snippet, positions and salience."""
     grouped: dict[str, list[_Hit]] = {}
     for hit in sorted(hits, key=lambda h: h.start):
-        grouped.setdefault(hit.entity_id, []).append(hit)
-    signals: list[Signals] = []
-    for group in grouped.values():
-        signals.append(Signals(
-            mentions=len(group),
-            sent_indexes=tuple(layout.index(h.start) for h in group),
-            first_offset=group[0].start,
-            text_length=len(layout.text),
-        ))
-    ranked = rank(signals)
+        group = grouped.get(hit.entity_id)
+        if group is None:
+            grouped[hit.entity_id] = [hit]
+        else:
+            group.append(hit)
+    text_length = len(layout.text)
+    index = layout.index
+    signals = [
+        Signals(len(group), tuple(index(h.start) for h in group), group[0].start, text_length)
+        for group in grouped.values()
+    ]
     results: list[EntityResult] = []
-    for (ident, group), sig, (value, lvl) in zip(grouped.items(), signals, ranked, strict=True):
-        matched: list[str] = []
-        for h in group:
-            if h.surface not in matched:
-                matched.append(h.surface)
+    for group, sig, (value, lvl) in zip(grouped.values(), signals, rank(signals), strict=True):
         first = group[0]
-        results.append(EntityResult(
-            id=ident,
-            name=first.name,
-            type=first.type,
-            source=first.source,
-            mentions=len(group),
-            salience=value,
-            level=lvl,
-            matched=matched,
-            snippet=layout.sentences[sig.sent_indexes[0]],
-            positions=[(h.start, h.end) for h in group],
-        ))
+        results.append(
+            EntityResult(
+                id=first.entity_id,
+                name=first.name,
+                type=first.type,
+                source=first.source,
+                mentions=len(group),
+                salience=value,
+                level=lvl,
+                matched=list(dict.fromkeys(h.surface for h in group)),
+                snippet=layout.sentence(sig.sent_indexes[0]),
+                positions=[(h.start, h.end) for h in group],
+            )
+        )
     results.sort(key=lambda r: (-r.salience, r.positions[0][0]))
     return results
 
@@ -132,8 +134,13 @@ def _results(hits: Sequence[_Hit], layout: _Layout) -> list[EntityResult]:
 class Analyzer:
     """Analyses news articles: catalog entities fast, discovered entities on demand."""
 
-    def __init__(self, catalog: Catalog | None = None, *, english_model: str | None = None,
-                 batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        catalog: Catalog | None = None,
+        *,
+        english_model: str | None = None,
+        batch_size: int = 16,
+    ) -> None:
         """Build the tokenizer-only pipelines (French and English) once.
 
         ``english_model``: an installed spaCy English model (e.g. "en_core_web_sm") to use for
@@ -145,8 +152,9 @@ class Analyzer:
         self._pipelines: dict[str, Language] = {
             lang: make_fast_pipeline(lang, self.catalog) for lang in PIPELINE_LANGS
         }
-        self._discoverer = Discoverer(self.catalog, english_model=english_model,
-                                      batch_size=batch_size)
+        self._discoverer = Discoverer(
+            self.catalog, english_model=english_model, batch_size=batch_size
+        )
 
     # --- helpers ---------------------------------------------------------------------------
     def pipeline(self, lang: str) -> Language:
@@ -155,8 +163,7 @@ class Analyzer:
 
     @staticmethod
     def _prepare(title: str, body: str) -> tuple[str, int]:
-        clean_title = " ".join(normalize_text(title).split("\n")).rstrip()
-        clean_title = normalize_text(clean_title)
+        clean_title = normalize_text(title).replace("\n", " ").rstrip()
         return clean_title + SEPARATOR + normalize_text(body), len(clean_title)
 
     def _docs(self, texts: Sequence[str], langs: Sequence[str]) -> Iterator[Doc]:
@@ -167,8 +174,7 @@ class Analyzer:
             groups.setdefault("en" if lang == "en" else "fr", []).append(i)
         for lang, indexes in groups.items():
             nlp = self._pipelines[lang]
-            docs = nlp.pipe((make_doc(nlp, texts[i]) for i in indexes),
-                            batch_size=self.batch_size)
+            docs = nlp.pipe((make_doc(nlp, texts[i]) for i in indexes), batch_size=self.batch_size)
             for i, done in zip(indexes, docs, strict=True):
                 out[i] = done
         for doc in out:
@@ -179,12 +185,13 @@ class Analyzer:
         hits: list[_Hit] = []
         found = doc.user_data.get(HITS_KEY)
         if found is None:  # the matcher did not run on this doc
-            found = [(s.label_, s.start_char, s.end_char) for s in doc.spans.get(SPAN_KEY, [])]
+            found = []
         for ident, start, end in found:
             info = self.catalog.get(ident)
             if info is not None:
-                hits.append(_Hit(ident, info.name, info.type, "catalog", start, end,
-                                 text[start:end]))
+                hits.append(
+                    _Hit(ident, info.name, info.type, "catalog", start, end, text[start:end])
+                )
         return hits
 
     @staticmethod
@@ -195,8 +202,9 @@ class Analyzer:
         return sum(1 for t in doc if not (t.is_punct or t.is_space))
 
     # --- public API ----------------------------------------------------------------------------
-    def fast(self, docs: Sequence[tuple[str, str]],
-             langs: Sequence[str | None] | None = None) -> list[Analysis]:
+    def fast(
+        self, docs: Sequence[tuple[str, str]], langs: Sequence[str | None] | None = None
+    ) -> list[Analysis]:
         """Catalog entities of each ``(title, body)``; language detected unless given."""
         prepared = [self._prepare(title, body) for title, body in docs]
         texts = [p[0] for p in prepared]
@@ -205,20 +213,27 @@ class Analyzer:
             for i in range(len(texts))
         ]
         analyses: list[Analysis] = []
-        for (text, title_length), lang, doc in zip(prepared, resolved,
-                                                   self._docs(texts, resolved), strict=True):
+        for (text, title_length), lang, doc in zip(
+            prepared, resolved, self._docs(texts, resolved), strict=True
+        ):
             layout = _Layout.build(text, title_length, sentence_starts(doc))
-            analyses.append(Analysis(
-                lang=lang,
-                title=layout.sentences[0],
-                entities=_results(self._catalog_hits(doc, text), layout),
-                sentences=list(layout.sentences),
-                words=self._words(doc),
-            ))
+            analyses.append(
+                Analysis(
+                    lang=lang,
+                    title=layout.sentence(0),
+                    entities=_results(self._catalog_hits(doc, text), layout),
+                    sentences=list(layout.sentences),
+                    words=self._words(doc),
+                )
+            )
         return analyses
 
-    def full(self, docs: Sequence[tuple[str, str]], langs: Sequence[str | None] | None = None,
-             fast: list[Analysis] | None = None) -> list[Analysis]:
+    def full(
+        self,
+        docs: Sequence[tuple[str, str]],
+        langs: Sequence[str | None] | None = None,
+        fast: list[Analysis] | None = None,
+    ) -> list[Analysis]:
         """:meth:`fast` results plus discovered entities; reuses ``fast`` if given."""
         if fast is None:
             fast = self.fast(docs, langs)
@@ -227,22 +242,36 @@ class Analyzer:
         prepared = [self._prepare(title, body) for title, body in docs]
         texts = [p[0] for p in prepared]
         catalog_spans = [
-            [pos for e in a.entities if e.source == "catalog" for pos in e.positions]
-            for a in fast
+            [pos for e in a.entities if e.source == "catalog" for pos in e.positions] for a in fast
         ]
-        found = self._discoverer.discover(texts, [a.lang for a in fast],
-                                          [p[1] for p in prepared], catalog_spans)
+        found = self._discoverer.discover(
+            texts, [a.lang for a in fast], [p[1] for p in prepared], catalog_spans
+        )
         out: list[Analysis] = []
-        for (text, title_length), analysis, discovered in zip(prepared, fast, found,
-                                                              strict=True):
+        for (text, title_length), analysis, discovered in zip(prepared, fast, found, strict=True):
             layout = _Layout.build(text, title_length)
             hits = [self._hit(d) for d in discovered]
             catalog = [e for e in analysis.entities if e.source == "catalog"]
-            extra = _results(hits, layout) if hits else []
-            entities = sorted([*catalog, *extra],
-                              key=lambda r: (-r.salience, r.positions[0][0]))
-            out.append(Analysis(analysis.lang, analysis.title, entities,
-                                list(analysis.sentences), analysis.words))
+            extra: list[EntityResult] = []
+            if hits:
+                # salience is relative to the whole document: rank the discovered names
+                # together with the catalog entities, keep the catalog results of `fast`
+                known = [
+                    _Hit(e.id, e.name, e.type, "catalog", a, b, text[a:b])
+                    for e in catalog
+                    for a, b in e.positions
+                ]
+                extra = [r for r in _results([*known, *hits], layout) if r.source == "discovered"]
+            entities = sorted([*catalog, *extra], key=lambda r: (-r.salience, r.positions[0][0]))
+            out.append(
+                Analysis(
+                    analysis.lang,
+                    analysis.title,
+                    entities,
+                    list(analysis.sentences),
+                    analysis.words,
+                )
+            )
         return out
 
     @staticmethod
@@ -258,7 +287,9 @@ class Analyzer:
         out: list[Mention] = []
         for hit in self._catalog_hits(doc, text):
             index = layout.index(hit.start)
-            out.append(Mention(hit.entity_id, hit.surface, hit.start, hit.end,
-                               layout.sentences[index], index))
+            out.append(
+                Mention(
+                    hit.entity_id, hit.surface, hit.start, hit.end, layout.sentence(index), index
+                )
+            )
         return out
-

@@ -23,7 +23,7 @@ The level:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from .models import SalienceLevel
@@ -47,22 +47,26 @@ class Signals:
     sent_indexes: tuple[int, ...]  # sentence of each mention; 0 is the title
     first_offset: int  # character offset of the first mention
     text_length: int
+    in_title: bool = field(init=False)
+    in_lead: bool = field(init=False)
 
-    @property
-    def in_title(self) -> bool:
-        return 0 in self.sent_indexes
-
-    @property
-    def in_lead(self) -> bool:
-        return any(1 <= i <= LEAD_SENTENCES for i in self.sent_indexes)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "in_title", 0 in self.sent_indexes)
+        object.__setattr__(
+            self, "in_lead", any(1 <= i <= LEAD_SENTENCES for i in self.sent_indexes)
+        )
 
 
 def score(s: Signals, max_mentions: int) -> float:
     """The salience score of one entity, 0..1."""
     freq = s.mentions / max_mentions if max_mentions > 0 else 0.0
     first = 1.0 - (s.first_offset / s.text_length) if s.text_length > 0 else 0.0
-    value = (W_TITLE * s.in_title + W_LEAD * s.in_lead + W_FREQ * freq
-             + W_FIRST * max(0.0, min(1.0, first)))
+    value = (
+        W_TITLE * s.in_title
+        + W_LEAD * s.in_lead
+        + W_FREQ * freq
+        + W_FIRST * max(0.0, min(1.0, first))
+    )
     return round(max(0.0, min(1.0, value)), 3)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["alias_key", "fold", "normalize_text", "slugify", "strip_elision", "window_text"]
+__all__ = ["alias_key", "fold", "normalize_text", "slugify", "strip_elision", "window_words"]
 
 # Every replacement maps one character to one character, so character offsets computed on
 # the normalised text are valid on the original text too.
@@ -59,8 +59,9 @@ def _fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0xC0, 0x250):
         char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c))
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
         if base and base != char:
             table[code] = base
     return table
@@ -70,26 +71,22 @@ _FOLD = str.maketrans(_fold_table())
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
-def _same_length_table() -> dict[int, str]:
-    table = {code: base for code, base in _fold_table().items() if len(base) == 1}
-    for char in "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~«»“”„‹›…–—·•'":
-        table[ord(char)] = " "
-    return table
+_ASCII_PUNCTUATION = bytes.maketrans(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", b" " * 32)
+_UNICODE_PUNCTUATION = "«»–—…“”„‹›’‘·•"
 
 
-_WINDOW = str.maketrans(_same_length_table())
+def window_words(s: str) -> list[str]:
+    """The words of ``s`` lower-cased, without accents, punctuation and apostrophes as spaces.
 
-
-def window_text(s: str) -> str:
-    """``s`` lower-cased, without accents, punctuation and apostrophes as spaces, same length.
-
-    Used to look for context words around a match with offsets of the original text. Falls
-    back to keeping the case of the rare characters whose lower case is longer ("İ").
+    "De l'IA-gen, « km/h »" -> ["de", "l", "ia", "gen", "km", "h"]. Used on the few hundred
+    characters around an ambiguous match, so it is built from C-level string methods only.
     """
-    lowered = s.lower()
-    if len(lowered) != len(s):
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in s)
-    return lowered.translate(_WINDOW)
+    s = s.lower()
+    if not s.isascii():
+        for char in _UNICODE_PUNCTUATION:
+            s = s.replace(char, " ")
+        s = unicodedata.normalize("NFKD", s)
+    return s.encode("ascii", "ignore").translate(_ASCII_PUNCTUATION).decode("ascii").split()
 
 
 def fold(s: str) -> str:

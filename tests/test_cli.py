@@ -137,12 +137,16 @@ async def test_worker_process_runs_the_stages_of_another_process(
     env.update(
         REDIS_URL=redis_url, GROKWATCH_KEY_PREFIX=prefix, GROKWATCH_DATA_DIR=str(tmp_path / "d")
     )
-    proc = subprocess.Popen(
-        GROKWATCH + ["worker", "--stage", "analyze", "--stage", "fanout"],
+    proc = await asyncio.create_subprocess_exec(
+        *GROKWATCH,
+        "worker",
+        "--stage",
+        "analyze",
+        "--stage",
+        "fanout",
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     store = RedisStore(aioredis.Redis.from_url(redis_url), Keys(prefix))
     try:
@@ -155,7 +159,7 @@ async def test_worker_process_runs_the_stages_of_another_process(
         for _ in range(600):  # up to 60 s, the worker loads its models first
             if await store.queued_alerts(article_id):
                 break
-            assert proc.poll() is None, "the worker died"
+            assert proc.returncode is None, "the worker died"
             await asyncio.sleep(0.1)
         alerts = await store.queued_alerts(article_id)
         assert [a.entity_ids for a in alerts] == [("grok",)]
@@ -163,7 +167,8 @@ async def test_worker_process_runs_the_stages_of_another_process(
         assert rec is not None and rec.analysed == "fast" and rec.lang == "fr"
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, errors = proc.communicate(timeout=30)
+        _, err_bytes = await asyncio.wait_for(proc.communicate(), timeout=30)
         await store.close()
+    errors = err_bytes.decode()
     assert proc.returncode == 0, errors
     assert "worker running: analyze, fanout" in errors
