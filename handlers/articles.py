@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from handlers.context import CommandRequest, HandlerContext
-from handlers.entities import resolve_entity
+from handlers.entities import ENTITY, resolve_entity
 from handlers.format import citation, clip, day, outlet, quote
 from handlers.registry import Param, command
 from handlers.reply import Field, Reply
@@ -16,13 +16,7 @@ logger = logging.getLogger(__name__)
 
 @command(
     "mentions",
-    Param(
-        "entity",
-        "a person, company or product",
-        kind="entity",
-        rest=True,
-        description_fr="une personne, une entreprise ou un produit",
-    ),
+    ENTITY,
     help_fr="Les articles récents qui citent une entité, avec la phrase qui la cite.",
 )
 async def mentions(ctx: HandlerContext, req: CommandRequest) -> Reply:

@@ -7,9 +7,19 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from handlers.context import HandlerContext
+from handlers.registry import Param
 from handlers.texts import t
 from nlp.models import EntityInfo
 from nlp.terms import fold
+
+# the entity argument of track, untrack, mentions (and later who, quotes, trend)
+ENTITY = Param(
+    "entity",
+    "a person, company or product, e.g. Elon Musk",
+    kind="entity",
+    rest=True,
+    description_fr="une personne, une entreprise ou un produit, p. ex. Elon Musk",
+)
 
 SUGGEST_MIN = 0.75  # below this a "did you mean" is noise ("Qwxzz" → "X")
 

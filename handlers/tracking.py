@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from handlers.context import CommandRequest, HandlerContext
-from handlers.entities import entity_name, resolve_entity
+from handlers.entities import ENTITY, entity_name, resolve_entity
 from handlers.ports import Subscription
 from handlers.registry import Param, command
 from handlers.reply import Button, Field, Reply
@@ -16,13 +16,6 @@ from nlp.models import SALIENCE_LEVELS, SalienceLevel
 
 logger = logging.getLogger(__name__)
 
-ENTITY = Param(
-    "entity",
-    "a person, company or product, e.g. Elon Musk",
-    kind="entity",
-    rest=True,
-    description_fr="une personne, une entreprise ou un produit, p. ex. Elon Musk",
-)
 MIN_LEVEL = Param(
     "min",
     "only alert when the entity is at least this central to the article",
