@@ -98,7 +98,12 @@ class _Hit:
 def _results(hits: Sequence[_Hit], layout: _Layout) -> list[EntityResult]:
     """Group hits per entity, with snippet, positions and salience."""
     grouped: dict[str, list[_Hit]] = {}
-    for hit in sorted(hits, key=lambda h: h.start):
+    ordered = (
+        hits
+        if all(hits[i].start <= hits[i + 1].start for i in range(len(hits) - 1))
+        else sorted(hits, key=lambda h: h.start)
+    )
+    for hit in ordered:
         group = grouped.get(hit.entity_id)
         if group is None:
             grouped[hit.entity_id] = [hit]
@@ -106,29 +111,40 @@ def _results(hits: Sequence[_Hit], layout: _Layout) -> list[EntityResult]:
             group.append(hit)
     text_length = len(layout.text)
     index = layout.index
+    groups = list(grouped.values())
     signals = [
-        Signals(len(group), tuple(index(h.start) for h in group), group[0].start, text_length)
-        for group in grouped.values()
+        Signals(len(group), tuple([index(h.start) for h in group]), group[0].start, text_length)
+        for group in groups
     ]
     results: list[EntityResult] = []
-    for group, sig, (value, lvl) in zip(grouped.values(), signals, rank(signals), strict=True):
+    for group, sig, (value, lvl) in zip(groups, signals, rank(signals), strict=True):
         first = group[0]
+        if len(group) == 1:
+            matched = [first.surface]
+            positions = [(first.start, first.end)]
+        else:
+            matched = list(dict.fromkeys([h.surface for h in group]))
+            positions = [(h.start, h.end) for h in group]
         results.append(
             EntityResult(
-                id=first.entity_id,
-                name=first.name,
-                type=first.type,
-                source=first.source,
-                mentions=len(group),
-                salience=value,
-                level=lvl,
-                matched=list(dict.fromkeys(h.surface for h in group)),
-                snippet=layout.sentence(sig.sent_indexes[0]),
-                positions=[(h.start, h.end) for h in group],
+                first.entity_id,
+                first.name,
+                first.type,
+                first.source,
+                len(group),
+                value,
+                lvl,
+                matched,
+                layout.sentence(sig.sent_indexes[0]),
+                positions,
             )
         )
-    results.sort(key=lambda r: (-r.salience, r.positions[0][0]))
+    results.sort(key=_result_order)
     return results
+
+
+def _result_order(r: EntityResult) -> tuple[float, int]:
+    return (-r.salience, r.positions[0][0])
 
 
 class Analyzer:

@@ -23,7 +23,6 @@ The level:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Final
 
 from .models import SalienceLevel
@@ -39,21 +38,26 @@ HIGH: Final = 0.6
 LOW: Final = 0.25
 
 
-@dataclass(frozen=True, slots=True)
 class Signals:
     """What salience is computed from, for one entity in one document."""
 
-    mentions: int
-    sent_indexes: tuple[int, ...]  # sentence of each mention; 0 is the title
-    first_offset: int  # character offset of the first mention
-    text_length: int
-    in_title: bool = field(init=False)
-    in_lead: bool = field(init=False)
+    __slots__ = ("first_offset", "in_lead", "in_title", "mentions", "sent_indexes", "text_length")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "in_title", 0 in self.sent_indexes)
-        object.__setattr__(
-            self, "in_lead", any(1 <= i <= LEAD_SENTENCES for i in self.sent_indexes)
+    def __init__(
+        self, mentions: int, sent_indexes: tuple[int, ...], first_offset: int, text_length: int
+    ) -> None:
+        """``sent_indexes``: the sentence of each mention, 0 being the title."""
+        self.mentions = mentions
+        self.sent_indexes = sent_indexes
+        self.first_offset = first_offset  # character offset of the first mention
+        self.text_length = text_length
+        self.in_title = 0 in sent_indexes
+        self.in_lead = any(1 <= i <= LEAD_SENTENCES for i in sent_indexes)
+
+    def __repr__(self) -> str:
+        return (
+            f"Signals(mentions={self.mentions}, sent_indexes={self.sent_indexes}, "
+            f"first_offset={self.first_offset}, text_length={self.text_length})"
         )
 
 
