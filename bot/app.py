@@ -20,13 +20,16 @@ from bot.keys import Keys
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import RedisStore
+from bot.transports import create_transport
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from handlers.context import CommandRequest, HandlerContext
+from handlers.entities import complete_entity
 from handlers.ports import IngestOutcome
 from handlers.registry import ParseError, dispatch, parse_command
 from handlers.reply import Reply
 from nlp.catalog import Catalog
+from nlp.models import EntityInfo
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -47,11 +50,13 @@ class App:
         console: ConsoleTransport | None = None,
         transports: dict[str, Transport] | None = None,
         analyzer: Analyzer | None = None,
+        platforms: list[str] | None = None,
     ) -> None:
         self.settings = settings
         self.console = console or ConsoleTransport()
         self.transports: dict[str, Transport] = {"console": self.console, **(transports or {})}
         self._analyzer = analyzer
+        self._platforms = [p for p in (platforms or []) if p not in self.transports]
         self._stack = AsyncExitStack()
         self.embedded: EmbeddedRedis | None = None
         self.redis_description = ""
@@ -81,6 +86,8 @@ class App:
         await self.store.check_schema()
         self.catalog = Catalog.load()
         self.analyzer = self._analyzer or Analyzer(self.catalog, english_model=s.english_model)
+        for name in self._platforms:  # chat platforms: built once the store is ready
+            self.transports[name] = create_transport(name, s, self)
         self.pipeline = Pipeline(
             self.store,
             self.analyzer,
@@ -120,6 +127,13 @@ class App:
         request.user = user or self.settings.console_user
         request.can_manage = can_manage
         return await dispatch(self.context, request)
+
+    async def handle(self, request: CommandRequest) -> Reply:
+        """Run a command a transport received (it has set channel, user, permission)."""
+        return await dispatch(self.context, request)
+
+    async def complete_entities(self, prefix: str, limit: int = 25) -> list[EntityInfo]:
+        return await complete_entity(self.context, prefix, limit)
 
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)

@@ -141,12 +141,29 @@ def run() -> None:
     if missing:
         err.print(f"[dim]not configured: {', '.join(missing)} (console only)[/dim]")
 
+    platforms = [n for n in settings.configured_transports() if n != "console"]
+
     async def main() -> None:
-        async with App(settings) as app:
-            app.console.console.print(f"[dim]{app.redis_description}[/dim]", highlight=False)
-            await _chat(app, None)
+        async with App(settings, platforms=platforms) as app:
+            app.console.console.print(
+                f"[dim]{app.redis_description}; transports: {', '.join(app.transports)}[/dim]",
+                highlight=False,
+            )
+            if sys.stdin.isatty():
+                await _chat(app, None)
+            else:  # a service: no console chat, run until SIGTERM/SIGINT
+                await app.pipeline.start()
+                await _until_signal()
 
     _run(main)
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 @cli.command()
@@ -168,16 +185,12 @@ def worker(
             except ValueError as exc:
                 err.print(f"grokwatch: {exc}", markup=False)
                 raise typer.Exit(2) from None
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
             await app.pipeline.start(stage)
             err.print(
                 f"worker running: {', '.join(stage or ['all stages'])} on {app.redis_description}",
                 markup=False,
             )
-            await stop.wait()
+            await _until_signal()
 
     _run(main)
 

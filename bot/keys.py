@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.ports import platform_of, scope_of
+
+__all__ = ["SCHEMA_VERSION", "Keys", "platform_of", "scope_of"]
+
 SCHEMA_VERSION = 1
 
 # consumer groups
@@ -90,6 +94,16 @@ class Keys:
         """set of article ids whose alert reached this channel."""
         return self._k("chan", channel, "delivered")
 
+    # paused deliveries: the platform refused (channel gone, access lost)
+    def paused(self, scope: str) -> str:
+        """hash channel → JSON {reason, at}: channels of one guild/workspace whose alerts are
+        paused. `scope` is the channel id up to its last part ("discord:<guild>")."""
+        return self._k("paused", scope)
+
+    def parked(self, channel: str) -> str:
+        """list of outbox entries (JSON) kept for a paused channel, re-queued on resume."""
+        return self._k("chan", channel, "parked")
+
     # streams
     @property
     def ingest_stream(self) -> str:
@@ -109,11 +123,3 @@ class Keys:
     @property
     def dead_letters(self) -> str:
         return self._k("stream", "dead")
-
-
-def platform_of(channel: str) -> str:
-    """ "discord:123" → "discord"; the transport that serves a channel."""
-    platform, sep, _ = channel.partition(":")
-    if not sep or not platform:
-        raise ValueError(f"channel id {channel!r} must look like 'platform:id'")
-    return platform

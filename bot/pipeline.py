@@ -203,6 +203,9 @@ class Pipeline:
         channel, article_id = fields["channel"], fields["article"]
         if await self.store.is_delivered(channel, article_id):
             return True  # sent before a crash, not yet acknowledged
+        if await self.store.is_paused(channel):
+            await self.store.park(channel, fields)  # kept; re-queued when the channel resumes
+            return True
         rec = await self.store.load_article(article_id)
         if rec is None:
             logger.error("alert for unknown article %s dropped", article_id)
@@ -212,6 +215,11 @@ class Pipeline:
         try:
             await transport.send(channel, reply)
         except DeliveryError as exc:
+            if exc.permanent:
+                logger.warning("alerts to %s paused: %s", channel, exc)
+                await self.store.pause_channel(channel, str(exc))
+                await self.store.park(channel, fields)
+                return True
             logger.warning("alert %s → %s not delivered: %s", article_id, channel, exc)
             return False  # stays pending; retried after reclaim_idle_ms
         await self.store.mark_delivered(channel, article_id)

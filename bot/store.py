@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 
-from bot.keys import SCHEMA_VERSION, Keys
+from bot.keys import SCHEMA_VERSION, Keys, scope_of
 from bot.sources import RawArticle
 from handlers.ports import ArticleRecord, QueuedAlert, SearchHit, SourceStat, Subscription
 from nlp.models import SALIENCE_LEVELS, Analysis, EntityInfo, EntityResult, SalienceLevel
@@ -445,6 +445,35 @@ class RedisStore:
             pipe.sadd(self.keys.delivered(channel), article_id)
             pipe.hincrby(self.keys.stats, "alerts_delivered", 1)
             await pipe.execute()
+
+    # ------------------------------------------------------------ pausing
+    async def pause_channel(self, channel: str, reason: str) -> None:
+        payload = json.dumps({"reason": reason, "at": _iso(datetime.now(UTC))})
+        await self.r.hset(self.keys.paused(scope_of(channel)), channel, payload)
+
+    async def paused_channels(self, scope: str) -> dict[str, str]:
+        """channel → reason, for the paused channels of a guild or workspace."""
+        raw = await self.r.hgetall(self.keys.paused(scope))
+        return {k.decode(): json.loads(v)["reason"] for k, v in raw.items()}
+
+    async def is_paused(self, channel: str) -> bool:
+        return bool(await self.r.hexists(self.keys.paused(scope_of(channel)), channel))
+
+    async def park(self, channel: str, fields: Mapping[str, str]) -> None:
+        """Keep an alert for a paused channel (delivered again when it resumes)."""
+        await self.r.rpush(self.keys.parked(channel), json.dumps(dict(fields)))
+
+    async def resume_channel(self, channel: str, platform: str) -> int:
+        """Lift a pause and put its parked alerts back in the outbox; returns how many."""
+        key = self.keys.parked(channel)
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.paused(scope_of(channel)), channel)
+            pipe.lrange(key, 0, -1)
+            pipe.delete(key)
+            _, parked, _ = await pipe.execute()
+        for raw in parked:
+            await self.r.xadd(self.keys.outbox(platform), json.loads(raw))
+        return len(parked)
 
     async def delivered_count(self, channel: str) -> int:
         return int(await self.r.scard(self.keys.delivered(channel)))

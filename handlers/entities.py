@@ -78,3 +78,28 @@ async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Re
 def entity_name(ctx: HandlerContext, entity_id: str) -> str:
     info = ctx.catalog.get(entity_id)
     return info.name if info else entity_id
+
+
+async def complete_entity(ctx: HandlerContext, prefix: str, limit: int = 25) -> list[EntityInfo]:
+    """Entities for autocomplete: names or aliases starting with what was typed first, then
+    close spellings; catalog and discovered entities alike."""
+    typed = _key(prefix)
+    pool = list(ctx.catalog) + await ctx.store.discovered_entities()
+    if not typed:
+        return sorted(ctx.catalog, key=lambda e: e.name.casefold())[:limit]
+    starts: list[EntityInfo] = []
+    contains: list[EntityInfo] = []
+    for ent in pool:
+        keys = [_key(ent.name), *map(_key, ent.aliases)]
+        if any(k.startswith(typed) for k in keys):
+            starts.append(ent)
+        elif len(typed) >= 3 and any(typed in k for k in keys):
+            contains.append(ent)
+    found = sorted(starts, key=lambda e: (e.source != "catalog", len(e.name))) + contains
+    if len(found) < limit and len(typed) >= 3:
+        names = {_key(e.name): e for e in pool}
+        for match, _, _ in process.extract(
+            typed, list(names), scorer=fuzz.WRatio, limit=limit, score_cutoff=75
+        ):
+            found.append(names[match])
+    return list({e.id: e for e in found}.values())[:limit]

@@ -14,6 +14,24 @@ from typing import Any, Protocol
 from nlp.models import EntityInfo, EntityResult, SalienceLevel
 
 
+def platform_of(channel: str) -> str:
+    """ "discord:<guild>:<channel>" → "discord": the transport that serves a channel.
+
+    Channel ids are "console:<name>", "discord:<guild id>:<channel id>" and
+    "slack:<team id>:<channel id>".
+    """
+    platform, sep, _ = channel.partition(":")
+    if not sep or not platform:
+        raise ValueError(f"channel id {channel!r} must look like 'platform:id'")
+    return platform
+
+
+def scope_of(channel: str) -> str:
+    """ "discord:<guild>:<channel>" → "discord:<guild>"; "console:demo" → "console"."""
+    head, sep, _ = channel.rpartition(":")
+    return head if sep and head else channel
+
+
 @dataclass(slots=True)
 class ArticleRecord:
     """An article as stored."""
@@ -128,6 +146,12 @@ class StoreProtocol(Protocol):
     async def discovered_entities(self, limit: int = 1000) -> list[EntityInfo]: ...
 
     async def article_count(self) -> int: ...
+
+    async def paused_channels(self, scope: str) -> dict[str, str]:
+        """channel → reason, for the channels of a guild/workspace whose alerts are paused."""
+
+    async def resume_channel(self, channel: str, platform: str) -> int:
+        """Lift a pause; returns how many kept alerts were queued again."""
 
 
 class IngestService(Protocol):

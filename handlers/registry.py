@@ -18,6 +18,7 @@ from typing import Literal
 from rapidfuzz import process
 
 from handlers.context import CommandRequest, HandlerContext
+from handlers.ports import scope_of
 from handlers.reply import Reply
 from handlers.texts import t
 
@@ -182,11 +183,26 @@ async def dispatch(ctx: HandlerContext, request: CommandRequest) -> Reply:
     if spec.manage and not request.can_manage:
         return Reply.error(t(request.lang, "not_allowed", name=spec.name))
     try:
-        return await spec.func(ctx, request)
+        reply = await spec.func(ctx, request)
+        await _add_pause_notice(ctx, request, reply)
+        return reply
     except Exception:
         ref = secrets.token_hex(4)
         logger.exception("command %s failed (ref %s)", request.name, ref)
         return Reply.error(t(request.lang, "internal_error", name=spec.name, ref=ref))
+
+
+async def _add_pause_notice(ctx: HandlerContext, request: CommandRequest, reply: Reply) -> None:
+    """Tell whoever runs a command in a guild/workspace that alerts to a channel of it are
+    paused (the platform refused them), and how to resume."""
+    if request.name == "resume":
+        return
+    paused = await ctx.store.paused_channels(scope_of(request.channel))
+    if paused:
+        notes = "; ".join(f"{ch.rsplit(':', 1)[-1]}: {why}" for ch, why in sorted(paused.items()))
+        reply.footer = t(request.lang, "paused_notice", notes=notes) + (
+            f" · {reply.footer}" if reply.footer else ""
+        )
 
 
 async def run_line(ctx: HandlerContext, line: str, **request_fields: object) -> Reply:

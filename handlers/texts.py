@@ -110,6 +110,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{new} new, {dup} duplicate, {rej} rejected; {alerts} alert(s) queued.",
         "fr": "{new} nouveau(x), {dup} doublon(s), {rej} rejeté(s) ; {alerts} alerte(s).",
     },
+    "paused_notice": {
+        "en": "Alerts are paused in {notes}. Give the bot access again, then run /grok resume there.",
+        "fr": "Alertes suspendues dans {notes}. Rendez l'accès au bot, puis lancez /grok resume dans ce salon.",
+    },
+    "resumed": {
+        "en": "Alerts resume in this channel; {n} kept alert(s) queued again.",
+        "fr": "Les alertes reprennent dans ce salon ; {n} alerte(s) conservée(s) renvoyée(s).",
+    },
+    "not_paused": {
+        "en": "Alerts are not paused in this channel.",
+        "fr": "Les alertes ne sont pas suspendues dans ce salon.",
+    },
     "alert_matched": {"en": "Tracked entities", "fr": "Entités suivies"},
     "unknown_outlet": {"en": "unknown outlet", "fr": "média inconnu"},
     "undated": {"en": "undated", "fr": "sans date"},

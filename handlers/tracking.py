@@ -8,7 +8,7 @@ from typing import cast
 
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import ENTITY, entity_name, resolve_entity
-from handlers.ports import Subscription
+from handlers.ports import Subscription, platform_of, scope_of
 from handlers.registry import Param, command
 from handlers.reply import Button, Field, Reply
 from handlers.texts import t
@@ -104,3 +104,14 @@ async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
             for f, s in zip(fields, subs, strict=True)
         ][:5],
     )
+
+
+@command("resume", manage=True, help_fr="Reprendre les alertes suspendues dans ce salon.")
+async def resume(ctx: HandlerContext, req: CommandRequest) -> Reply:
+    """Resume alerts in this channel after the bot lost access to it (kept alerts are sent)."""
+    paused = await ctx.store.paused_channels(scope_of(req.channel))
+    if req.channel not in paused:
+        return Reply(text=t(req.lang, "not_paused"))
+    n = await ctx.store.resume_channel(req.channel, platform_of(req.channel))
+    logger.info("%s resumed alerts in %s (%d re-queued)", req.user, req.channel, n)
+    return Reply(text=t(req.lang, "resumed", n=n))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from handlers.context import CommandRequest
 from handlers.reply import Reply
+from nlp.models import EntityInfo
 
 
 class DeliveryError(Exception):
@@ -40,3 +42,11 @@ class Transport(Protocol):
         or raise DeliveryError."""
 
     async def close(self) -> None: ...
+
+
+class BotCore(Protocol):
+    """What a transport may call on the bot: run a command, complete an entity name."""
+
+    async def handle(self, request: CommandRequest) -> Reply: ...
+
+    async def complete_entities(self, prefix: str, limit: int = 25) -> list[EntityInfo]: ...
