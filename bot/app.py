@@ -135,6 +135,12 @@ class App:
     async def complete_entities(self, prefix: str, limit: int = 25) -> list[EntityInfo]:
         return await complete_entity(self.context, prefix, limit)
 
+    async def thread_ref(self, channel: str, key: str) -> str | None:
+        return await self.store.thread_ref(channel, key)
+
+    async def set_thread_ref(self, channel: str, key: str, ref: str) -> bool:
+        return await self.store.set_thread_ref(channel, key, ref)
+
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)
 

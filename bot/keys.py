@@ -104,6 +104,10 @@ class Keys:
         """list of outbox entries (JSON) kept for a paused channel, re-queued on resume."""
         return self._k("chan", channel, "parked")
 
+    def threads(self, channel: str) -> str:
+        """hash thread key → platform reference of the message that opened the thread."""
+        return self._k("chan", channel, "threads")
+
     # streams
     @property
     def ingest_stream(self) -> str:

@@ -446,6 +446,14 @@ class RedisStore:
             pipe.hincrby(self.keys.stats, "alerts_delivered", 1)
             await pipe.execute()
 
+    async def thread_ref(self, channel: str, key: str) -> str | None:
+        raw = await self.r.hget(self.keys.threads(channel), key)
+        return raw.decode() if raw else None
+
+    async def set_thread_ref(self, channel: str, key: str, ref: str) -> bool:
+        """Remember the message that opens a thread; False if one was already set."""
+        return bool(await self.r.hsetnx(self.keys.threads(channel), key, ref))
+
     # ------------------------------------------------------------ pausing
     async def pause_channel(self, channel: str, reason: str) -> None:
         payload = json.dumps({"reason": reason, "at": _iso(datetime.now(UTC))})

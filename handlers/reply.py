@@ -60,6 +60,9 @@ class Reply:
     footer: str | None = None
     kind: ReplyKind = "info"
     ephemeral: bool = False
+    # alerts: replies with the same key in a channel belong together (the same story);
+    # platforms with threads post the later ones in the thread of the first
+    thread_key: str | None = None
 
     @classmethod
     def error(cls, text: str) -> Reply:
