@@ -14,6 +14,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.charts import Charts
 from bot.embedded import EmbeddedRedis
 from bot.ingest import Ingestor
 from bot.keys import Keys
@@ -103,7 +104,13 @@ class App:
             await transport.start()
             self._stack.push_async_callback(transport.close)
         self.ingestor = Ingestor(self.store, self.pipeline, max_bytes=s.max_file_bytes)
-        self.context = HandlerContext(store=self.store, catalog=self.catalog, ingest=self.ingestor)
+        self.context = HandlerContext(
+            store=self.store,
+            catalog=self.catalog,
+            ingest=self.ingestor,
+            charts=Charts(s.data_dir / "charts"),
+            analyzer=self.analyzer,
+        )
         logger.info("ready: %s", self.redis_description)
 
     async def __aexit__(self, *exc: object) -> None:

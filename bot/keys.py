@@ -74,6 +74,29 @@ class Keys:
         """zset article id → timestamp for one outlet."""
         return self._k("source", name)
 
+    # stories
+    def story(self, story_id: str) -> str:
+        """hash: id, title, first article."""
+        return self._k("story", story_id)
+
+    def story_articles(self, story_id: str) -> str:
+        """zset article id → timestamp."""
+        return self._k("story", story_id, "articles")
+
+    @property
+    def stories(self) -> str:
+        """zset story id → number of articles."""
+        return self._k("stories")
+
+    @property
+    def undated(self) -> str:
+        """set of article ids with no publication date (they fit any time window)."""
+        return self._k("undated")
+
+    def lsh_band(self, band_key: str) -> str:
+        """set of article ids sharing one MinHash band (near-duplicate candidates)."""
+        return self._k("lsh", band_key)
+
     # subscriptions: the inverted index entity → channels, and channel → entities
     def subscribers(self, entity_id: str) -> str:
         return self._k("subs", entity_id)

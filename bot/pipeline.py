@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from bot.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, platform_of
 from bot.store import RedisStore
+from bot.stories import StoryAssigner
 from bot.streams import Entry, StreamWorker
 from bot.transports.base import DeliveryError, Transport
 from handlers.alerts import render_alert
@@ -50,6 +51,7 @@ class Pipeline:
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def __post_init__(self) -> None:
+        self.stories = StoryAssigner(self.store)
         k = self.store.keys
         r = self.store.r
 
@@ -118,6 +120,8 @@ class Pipeline:
         k = self.store.keys
         for (_, rec), analysis in zip(rows, analyses, strict=True):
             await self.store.save_analysis(rec, analysis, "fast")
+            rec.entities = analysis.entities
+            await self.stories.assign(rec)
             await self.store.r.xadd(k.analyzed_stream, {"id": rec.id})
         return [eid for eid, _ in entries]
 

@@ -104,6 +104,36 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
+    # Slack
+    slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
+    slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
+    slack_http_path: str = "/slack/events"
+    slack_admin_group: str | None = None  # handle of a user group that may change tracking
+    slack_threads: bool = True  # follow-up alerts of a story as replies in its thread
+    slack_api_base: str | None = None  # Web API base URL (tests: a loopback fake)
+    slack_min_interval: float = Field(default=1.0, ge=0)  # seconds between posts, per channel
+
+    # Discord
+    discord_dev_guild: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DISCORD_DEV_GUILD", "GROKWATCH_DISCORD_DEV_GUILD"),
+        description="a guild id: its slash commands are synced at once (global sync takes a while)",
+    )
+    discord_shards: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias=AliasChoices("DISCORD_SHARDS", "GROKWATCH_DISCORD_SHARDS"),
+        description="run an AutoShardedClient with this many shards",
+    )
+    discord_threads: bool = True  # follow-ups of a story go to a thread under its first alert
+    discord_sync_commands: bool = True  # publish the slash commands at start-up
+    discord_manage_group: str | None = Field(
+        default=None,
+        description="publish the Manage-Channels commands under this second top-level command "
+        "(e.g. grok-admin), hidden from members without the permission",
+    )
+    discord_channel_interval: float = Field(default=1.0, ge=0)  # seconds between alerts a channel
+    discord_api_base: str | None = None  # tests: the URL of a fake Discord REST API
 
     @field_validator("redis_url")
     @classmethod

@@ -20,7 +20,14 @@ import redis.asyncio as aioredis
 
 from bot.keys import SCHEMA_VERSION, Keys, scope_of
 from bot.sources import RawArticle
-from handlers.ports import ArticleRecord, QueuedAlert, SearchHit, SourceStat, Subscription
+from handlers.ports import (
+    ArticleRecord,
+    QueuedAlert,
+    SearchHit,
+    SourceStat,
+    StoryRecord,
+    Subscription,
+)
 from nlp.models import SALIENCE_LEVELS, Analysis, EntityInfo, EntityResult, SalienceLevel
 from nlp.terms import term_frequencies, terms
 
@@ -154,6 +161,8 @@ class RedisStore:
         for k, v in fields.items():
             args += [k, v]
         status, stored_id = await self._add_article(keys=keys, args=args)
+        if status == b"new" and raw.published_at is None:
+            await self.r.sadd(self.keys.undated, article_id)
         return status.decode(), stored_id.decode()
 
     async def load_articles(self, ids: Sequence[str]) -> list[ArticleRecord | None]:
@@ -183,6 +192,8 @@ class RedisStore:
             entities=entities,
             analysed=d.get("analysed", ""),
             fanned=d.get("fanned", ""),
+            story=d.get("story") or None,
+            sentences=json.loads(d.get("sentences") or "[]"),
         )
 
     async def article_count(self) -> int:
@@ -209,6 +220,10 @@ class RedisStore:
         }
         if analysis.lang and (stage == "fast" or not record.lang):
             fields["lang"] = analysis.lang
+        if stage == "fast" and analysis.sentences:
+            fields["sentences"] = json.dumps(
+                [" ".join(x.split()) for x in analysis.sentences], ensure_ascii=False
+            )
         if analysis.title and not record.title:
             fields["title"] = analysis.title
         async with self.r.pipeline(transaction=True) as pipe:
@@ -263,6 +278,53 @@ class RedisStore:
             aliases=tuple(d.get("aliases", ())),
             source="discovered",
         )
+
+    # ---------------------------------------------------------------- stories
+    async def set_story(self, record: ArticleRecord, story_id: str, title: str) -> None:
+        """Put an article in a story (creating the story); idempotent."""
+        when = (record.published_at or record.ingested_at or datetime.now(UTC)).timestamp()
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self.keys.story(story_id), "id", story_id)
+            pipe.hsetnx(self.keys.story(story_id), "title", title)
+            pipe.zadd(self.keys.story_articles(story_id), {record.id: when})
+            pipe.hset(self.keys.article(record.id), "story", story_id)
+            await pipe.execute()
+        count = await self.r.zcard(self.keys.story_articles(story_id))
+        await self.r.zadd(self.keys.stories, {story_id: count})
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        title = await self.r.hget(self.keys.story(story_id), "title")
+        if title is None:
+            return None
+        key = self.keys.story_articles(story_id)
+        count = int(await self.r.zcard(key))
+        first = await self.r.zrange(key, 0, 0, withscores=True)
+        last = await self.r.zrange(key, -1, -1, withscores=True)
+        return StoryRecord(
+            id=story_id,
+            title=title.decode(),
+            articles=count,
+            first=datetime.fromtimestamp(first[0][1], UTC) if first else None,
+            last=datetime.fromtimestamp(last[0][1], UTC) if last else None,
+        )
+
+    async def stories(self, limit: int = 20) -> list[StoryRecord]:
+        ids = await self.r.zrevrange(self.keys.stories, 0, limit - 1)
+        out = [await self.story(i.decode()) for i in ids]
+        return [s for s in out if s is not None]
+
+    async def story_articles(self, story_id: str, limit: int = 100) -> list[ArticleRecord]:
+        ids = [
+            i.decode()
+            for i in await self.r.zrange(self.keys.story_articles(story_id), 0, limit - 1)
+        ]
+        return [r for r in await self.load_articles(ids) if r is not None]
+
+    async def entity_timestamps(self, entity_id: str) -> list[float]:
+        """Publication times of the dated articles mentioning an entity."""
+        rows = await self.r.zrange(self.keys.entity_articles(entity_id), 0, -1, withscores=True)
+        undated = {u.decode() for u in await self.r.smembers(self.keys.undated)}
+        return [float(score) for aid, score in rows if aid.decode() not in undated]
 
     # ---------------------------------------------------------------- reading
     async def articles_mentioning(

@@ -60,4 +60,5 @@ def render_alert(
         footer=f"article {article.id}"
         + (f" · {article.path}" if article.path and not article.url else ""),
         kind="alert",
+        thread_key=article.story,  # follow-ups of one story thread under its first alert
     )

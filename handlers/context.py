@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.ports import IngestService, StoreProtocol
+from handlers.ports import ChartMaker, IngestService, StoreProtocol
 from nlp.catalog import Catalog
+from nlp.pipeline import Analyzer
 
 
 @dataclass(slots=True)
@@ -26,4 +27,6 @@ class HandlerContext:
     store: StoreProtocol
     catalog: Catalog
     ingest: IngestService | None = None
+    charts: ChartMaker | None = None
+    analyzer: Analyzer | None = None  # for passage-level entities in /grok ask
     max_results: int = 5

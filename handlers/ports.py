@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from nlp.models import EntityInfo, EntityResult, SalienceLevel
@@ -48,6 +49,8 @@ class ArticleRecord:
     entities: list[EntityResult] = field(default_factory=list)
     analysed: str = ""  # "", "fast" or "full"
     fanned: str = ""  # the last pass whose alerts the fan-out queued: "", "fast" or "full"
+    story: str | None = None  # the story it belongs to
+    sentences: list[str] = field(default_factory=list)  # from the analyzer; [0] is the title
 
     @property
     def where(self) -> str:
@@ -58,6 +61,15 @@ class ArticleRecord:
             if ent.id == entity_id:
                 return ent
         return None
+
+
+@dataclass(slots=True)
+class StoryRecord:
+    id: str
+    title: str
+    articles: int
+    first: datetime | None = None
+    last: datetime | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -147,11 +159,29 @@ class StoreProtocol(Protocol):
 
     async def article_count(self) -> int: ...
 
+    async def stories(self, limit: int = 20) -> list[StoryRecord]:
+        """The stories with the most articles first."""
+
+    async def story(self, story_id: str) -> StoryRecord | None: ...
+
+    async def story_articles(self, story_id: str, limit: int = 100) -> list[ArticleRecord]:
+        """Oldest first."""
+
+    async def entity_timestamps(self, entity_id: str) -> list[float]:
+        """When each dated article mentioning the entity was published."""
+
     async def paused_channels(self, scope: str) -> dict[str, str]:
         """channel → reason, for the channels of a guild/workspace whose alerts are paused."""
 
     async def resume_channel(self, channel: str, platform: str) -> int:
         """Lift a pause; returns how many kept alerts were queued again."""
+
+
+class ChartMaker(Protocol):
+    """Draws charts to image files (a transport attaches or uploads them)."""
+
+    def weekly(self, title: str, series: Sequence[tuple[date, int]]) -> Path | None:
+        """A bar chart of counts per week; None when charts cannot be drawn."""
 
 
 class IngestService(Protocol):

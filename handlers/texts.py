@@ -122,6 +122,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Alerts are not paused in this channel.",
         "fr": "Les alertes ne sont pas suspendues dans ce salon.",
     },
+    "story_unknown": {
+        "en": "There is no story `{story}`. `/grok stories` lists them.",
+        "fr": "L'histoire `{story}` n'existe pas. `/grok stories` les liste.",
+    },
+    "stories_title": {"en": "Stories", "fr": "Histoires"},
+    "key_entities": {"en": "Key entities", "fr": "Entités clés"},
+    "outlets": {"en": "Outlets", "fr": "Médias"},
+    "date_range": {"en": "Dates", "fr": "Dates"},
+    "articles": {"en": "Articles", "fr": "Articles"},
+    "timeline_none": {
+        "en": "No dated event found in this story yet.",
+        "fr": "Aucun événement daté dans cette histoire pour l'instant.",
+    },
+    "timeline_title": {"en": "Timeline: {title}", "fr": "Chronologie : {title}"},
+    "quotes_none": {
+        "en": "No attributed quotation found.",
+        "fr": "Aucune citation attribuée trouvée.",
+    },
+    "quotes_title": {"en": "Who said what: {title}", "fr": "Qui a dit quoi : {title}"},
+    "type": {"en": "Type", "fr": "Type"},
+    "often_with": {"en": "Often mentioned with", "fr": "Souvent cité avec"},
+    "in_catalog": {"en": "Known as", "fr": "Connu comme"},
+    "trend_title": {
+        "en": "{name}: {total} article(s) by week",
+        "fr": "{name} : {total} article(s) par semaine",
+    },
+    "ask_none": {
+        "en": "I found nothing in the stored articles that answers this well enough. "
+        "Try other words, or `/grok search` for related articles.",
+        "fr": "Rien dans les articles stockés ne répond assez bien à cette question. "
+        "Essayez d'autres mots, ou `/grok search` pour des articles proches.",
+    },
+    "ask_title": {"en": "Answer", "fr": "Réponse"},
+    "ask_more": {"en": "Also relevant", "fr": "Aussi pertinent"},
     "alert_matched": {"en": "Tracked entities", "fr": "Entités suivies"},
     "unknown_outlet": {"en": "unknown outlet", "fr": "média inconnu"},
     "undated": {"en": "undated", "fr": "sans date"},

@@ -1,0 +1,103 @@
+"""/grok ask: questions in French or English answered from the stored articles, cited.
+
+Candidates are the articles the term index ranks best for the question plus the default
+story's; their sentences are ranked by `nlp.retrieval.Ranker` (terms, entities, dates,
+question type). When the best sentence does not answer well enough, the reply says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from handlers.context import CommandRequest, HandlerContext
+from handlers.format import quote
+from handlers.ports import ArticleRecord
+from handlers.registry import Param, command
+from handlers.reply import Field, Reply
+from handlers.story import Cites
+from handlers.texts import t
+from nlp.retrieval import Passage, Ranker, question_language, split_passages
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_ARTICLES = 30
+_CACHE_SIZE = 5000
+
+
+class _PassageCache:
+    """Passages per article (articles never change once analysed)."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, list[Passage]] = OrderedDict()
+
+    def get(self, ctx: HandlerContext, art: ArticleRecord) -> list[Passage]:
+        found = self.items.get(art.id)
+        if found is None:
+            found = split_passages(
+                art.id,
+                art.title,
+                art.text,
+                lang=art.lang or "fr",
+                published=art.published_at.date() if art.published_at else None,
+                analyzer=ctx.analyzer,
+            )
+            self.items[art.id] = found
+            if len(self.items) > _CACHE_SIZE:
+                self.items.popitem(last=False)
+        else:
+            self.items.move_to_end(art.id)
+        return found
+
+
+_passages = _PassageCache()
+_rankers: dict[int, Ranker] = {}
+
+
+def _ranker(ctx: HandlerContext) -> Ranker:
+    key = id(ctx.catalog)
+    if key not in _rankers:
+        _rankers[key] = Ranker(ctx.catalog)
+    return _rankers[key]
+
+
+@command(
+    "ask",
+    Param(
+        "question",
+        "a question about the story, in French or English",
+        rest=True,
+        description_fr="une question sur l'histoire, en français ou en anglais",
+    ),
+    help_fr="Une question sur l'histoire, en français ou en anglais ; réponse citée.",
+)
+async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
+    """Ask a question about the story (French or English); the best answer first, cited."""
+    question = req.args["question"]
+    lang = question_language(question)
+    hits = await ctx.store.search([question], limit=CANDIDATE_ARTICLES)
+    articles = {h.article.id: h.article for h in hits}
+    biggest = await ctx.store.stories(limit=1)
+    if biggest:
+        for art in await ctx.store.story_articles(biggest[0].id, limit=CANDIDATE_ARTICLES):
+            articles.setdefault(art.id, art)
+    passages = [p for art in articles.values() for p in _passages.get(ctx, art)]
+    ranker = _ranker(ctx)
+    ranked = ranker.rank(question, passages, limit=3)
+    if not ranked or not ranker.answerable(ranked):
+        return Reply(text=t(lang, "ask_none"), kind="info")
+    cite = Cites()
+    best, _ = ranked[0]
+    text = f"{quote(best.sentence, 500)} [{cite(articles[best.article_id])}]"
+    others = [
+        f"- {quote(p.sentence, 300)} [{cite(articles[p.article_id])}]"
+        for p, score in ranked[1:]
+        if p.sentence != best.sentence
+    ]
+    fields = [Field(t(lang, "ask_more"), "\n".join(others))] if others else []
+    return Reply(
+        text=text,
+        title=t(lang, "ask_title") + f": {quote(question, 200)}",
+        fields=fields,
+        citations=cite.citations,
+    )
