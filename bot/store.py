@@ -292,6 +292,23 @@ class RedisStore:
         count = await self.r.zcard(self.keys.story_articles(story_id))
         await self.r.zadd(self.keys.stories, {story_id: count})
 
+    async def entities_and_story(
+        self, ids: Sequence[str]
+    ) -> list[tuple[str, list[EntityResult], str | None]]:
+        """(id, entities, story) of articles, without loading their text."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hmget(self.keys.article(article_id), "entities", "story")
+            rows = await pipe.execute()
+        return [
+            (
+                article_id,
+                [EntityResult.from_json(e) for e in json.loads(raw_ents or "[]")],
+                story.decode() if story else None,
+            )
+            for article_id, (raw_ents, story) in zip(ids, rows, strict=True)
+        ]
+
     async def story(self, story_id: str) -> StoryRecord | None:
         title = await self.r.hget(self.keys.story(story_id), "title")
         if title is None:

@@ -107,13 +107,13 @@ class StoryAssigner:
                     pipe.zrangebyscore(k.entity_articles(e.id), when - span, when + span)
             pipe.smembers(k.undated)
             *rows, undated_raw = await pipe.execute()
-        undated = {u.decode() for u in undated_raw}
+        undated = sorted(u.decode() for u in undated_raw)[:2000]
         counts: dict[str, int] = {}
         for e, row in zip(central, rows, strict=False):
             found = {aid.decode() for aid in row}
             if rec.published_at is not None and undated:  # undated articles fit any window
-                everyone = await r.zrange(k.entity_articles(e.id), 0, -1)
-                found |= {a.decode() for a in everyone} & undated
+                scores = await r.zmscore(k.entity_articles(e.id), undated)
+                found |= {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
             for aid in found:
                 counts[aid] = counts.get(aid, 0) + 1
         shared = [aid for aid, n in counts.items() if n >= 2 and aid != rec.id]
@@ -121,12 +121,13 @@ class StoryAssigner:
             return None
         mine = entity_weights(rec.entities)
         best: tuple[float, str] | None = None
-        for other in await self.store.load_articles(shared[:200]):
-            if other is None or not other.story:
+        shared.sort(key=lambda aid: -counts[aid])  # most shared entities first
+        for _, entities, story in await self.store.entities_and_story(shared[:200]):
+            if not story:
                 continue
-            score = weighted_jaccard(mine, entity_weights(other.entities))
+            score = weighted_jaccard(mine, entity_weights(entities))
             if score >= SAME_EVENT and (best is None or score > best[0]):
-                best = (score, other.story)
+                best = (score, story)
         if best:
             logger.info("article %s joins story %s (entity overlap %.2f)", rec.id, best[1], best[0])
             return best[1]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
+from typing import TypeVar
 
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import ENTITY, resolve_entity
@@ -26,6 +28,7 @@ from nlp.quotes import find_quotes
 from nlp.terms import fold, terms
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STORY = Param(
     "story",
@@ -36,6 +39,33 @@ STORY = Param(
 MAX_ARTICLES = 60
 SUMMARY_SENTENCES = 5
 TIMELINE_EVENTS = 15
+
+
+class _LRU:
+    """A small per-process cache: an article's sentences never change once analysed."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self.items: OrderedDict[object, object] = OrderedDict()
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]  # type: ignore[return-value]
+        value = make()
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_stems_cache = _LRU()
+_dates_cache = _LRU()
+
+
+def article_stems(art: ArticleRecord) -> list[tuple[str, set[str]]]:
+    """(sentence, stems) for the body sentences of an article, cached."""
+    return _stems_cache.get(art.id, lambda: [(x, stems(x)) for x in _body_sentences(art)])
 
 
 @dataclass
@@ -123,12 +153,12 @@ async def story(ctx: HandlerContext, req: CommandRequest) -> Reply:
     key = _key_entities(articles)
     centroid: Counter[str] = Counter()
     for art in articles:
-        centroid.update(stems(" ".join(_body_sentences(art)[:8])))
+        for _, words in article_stems(art)[:8]:
+            centroid.update(words)
     candidates: list[tuple[float, ArticleRecord, str, set[str]]] = []
     for art in articles:
         surfaces = {e.id: e.matched for e in art.entities if e.id in key}
-        for pos, sentence in enumerate(_body_sentences(art)[:12]):
-            words = stems(sentence)
+        for pos, (sentence, words) in enumerate(article_stems(art)[:12]):
             if not words:
                 continue
             central = sum(centroid[w] for w in words) / (len(words) ** 0.5 * len(articles))
@@ -233,7 +263,8 @@ class Event:
     when: DateMention
     sentence: str
     article: ArticleRecord
-    words: set[str]
+    words: set[str]  # distinctive stems (the story's commonest left out)
+    all_words: set[str] = field(default_factory=set)
     support: int = 1
 
 
@@ -269,7 +300,27 @@ def _same_event(event: Event, when: DateMention, words: set[str], all_words: set
         return True  # "co-fondée en 2015" and "fonder OpenAI en 2015": one distinctive word
     # the same day named in two languages: one shared name (e.g. "grok") is enough
     same_day = when.day is not None and event.when.day is not None
-    return same_day and bool(all_words & stems(event.sentence))
+    return same_day and bool(all_words & event.all_words)
+
+
+def _dated_sentences(
+    art: ArticleRecord, ref: date | None, month_only: bool
+) -> list[tuple[DateMention, str]]:
+    """The first date of each dated sentence of an article (not plans or forecasts)."""
+    out = []
+    for sentence in _body_sentences(art):
+        mentions = [
+            m
+            for m in find_dates(sentence, ref, art.lang or "fr")
+            if m.precision != "week" and fold(m.text) not in _NOWADAYS
+        ]
+        if not mentions or (ref and mentions[0].as_date() > ref):  # none, or a plan
+            continue
+        when = mentions[0]
+        if month_only and when.relative and when.day is not None:
+            when = replace(when, day=None, precision="month")  # "lundi" of March 2024
+        out.append((when, sentence))
+    return out
 
 
 def timeline_events(articles: Sequence[ArticleRecord]) -> list[Event]:
@@ -282,31 +333,26 @@ def timeline_events(articles: Sequence[ArticleRecord]) -> list[Event]:
     df: Counter[str] = Counter()
     for art in articles:
         ref, month_only = _reference_date(art, articles)
-        for sentence in _body_sentences(art):
-            df.update(stems(sentence))
-            mentions = [
-                m
-                for m in find_dates(sentence, ref, art.lang or "fr")
-                if m.precision != "week" and fold(m.text) not in _NOWADAYS
-            ]
-            if not mentions or (ref and mentions[0].as_date() > ref):  # none, or a plan
-                continue
-            when = mentions[0]
-            if month_only and when.relative and when.day is not None:
-                when = replace(when, day=None, precision="month")  # "lundi" of March 2024
+        for _, words in article_stems(art):
+            df.update(words)
+        for when, sentence in _dates_cache.get(
+            (art.id, ref, month_only), partial(_dated_sentences, art, ref, month_only)
+        ):
             found.append((when, sentence, art))
     common = {w for w, _ in df.most_common(8)}
     events: list[Event] = []
     for when, sentence, art in found:
-        words = stems(sentence) - common
-        same = next((e for e in events if _same_event(e, when, words, stems(sentence))), None)
+        all_words = stems(sentence)
+        words = all_words - common
+        same = next((e for e in events if _same_event(e, when, words, all_words)), None)
         if same is None:
-            events.append(Event(when, sentence, art, words))
+            events.append(Event(when, sentence, art, words, all_words))
             continue
         same.support += 1
         precise = (when.month is not None) + (when.day is not None)
         if precise > (same.when.month is not None) + (same.when.day is not None):
             same.when, same.sentence, same.article = when, sentence, art  # the most precise
+            same.all_words = all_words
     events.sort(key=lambda e: (when_key(e.when), -e.support))
     return events
 
