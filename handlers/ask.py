@@ -51,6 +51,7 @@ class _PassageCache:
 
 
 _passages = _PassageCache()
+_lists: OrderedDict[tuple[str, ...], list[Passage]] = OrderedDict()
 _rankers: dict[int, Ranker] = {}
 
 
@@ -81,7 +82,17 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if biggest:
         for art in await ctx.store.story_articles(biggest[0].id, limit=CANDIDATE_ARTICLES):
             articles.setdefault(art.id, art)
-    passages = [p for art in articles.values() for p in _passages.get(ctx, art)]
+    # The ranker indexes a passage list once and reuses it while it gets the same list:
+    # the same candidate articles give back the same list object.
+    key = tuple(sorted(articles))
+    passages = _lists.get(key)
+    if passages is None:
+        passages = [p for art in articles.values() for p in _passages.get(ctx, art)]
+        _lists[key] = passages
+        if len(_lists) > 64:
+            _lists.popitem(last=False)
+    else:
+        _lists.move_to_end(key)
     ranker = _ranker(ctx)
     ranked = ranker.rank(question, passages, limit=3)
     if not ranked or not ranker.answerable(ranked):

@@ -172,7 +172,7 @@ _QUESTION_WORDS: Final = (
     "quel quelle quels quelles lequel laquelle lesquels combien comment pourquoi quoi "
     "qu est-ce estce t-il t-elle il elle ils elles etait etaient ete etre avoir aurait "
     "many much what which who whom whose when where why how did does do is are was "
-    "there their the one ones dit exactement vraiment aujourd hui"
+    "there their the one ones dit exactement vraiment aujourd hui font faire fais"
 )
 _STOP: Final = frozenset(fold(w) for w in STOPWORDS) | frozenset(_QUESTION_WORDS.split())
 
