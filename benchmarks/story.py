@@ -207,7 +207,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'latency ms, p90':32} {p90(times_ours):>10.2f} {p90(times_bm25):>10.2f}")
     target = ours_ok / n >= 0.85 and ours_ok > bm25_ok
     print(f"\ntarget (ours >= 85% and ahead of BM25): {'met' if target else 'NOT met'}")
+    if SEEDS.is_dir():
+        timeline_ok = check_timeline()
+        print(
+            f"timeline of the seeds in the right order with the right dates: "
+            f"{'yes' if timeline_ok else 'NO'}"
+        )
     return 0
+
+
+def check_timeline() -> bool:
+    """Build the seeds' timeline through the real store and compare with the expected order."""
+    import asyncio
+    import json
+    import tempfile
+
+    from bot.app import App
+    from bot.settings import load_settings
+    from handlers.story import timeline_events
+
+    expected = json.loads((ROOT / "benchmarks" / "data" / "timeline_expected.json").read_text())
+
+    async def build() -> list[tuple[str, str]]:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with App(load_settings(data_dir=Path(tmp), key_prefix="tl")) as app:
+                await app.ingest([str(SEEDS)])
+                story = (await app.store.stories(limit=1))[0]
+                articles = await app.store.story_articles(story.id)
+                return [(e.when.iso(), e.sentence) for e in timeline_events(articles)]
+
+    events = asyncio.run(build())
+    print(f"\ntimeline of the seeds: {len(events)} events")
+    positions = []
+    ok = True
+    for want in expected["events"]:
+        found = next(
+            (
+                (i, when)
+                for i, (when, sentence) in enumerate(events)
+                if all(w.casefold() in sentence.casefold() for w in want["words"])
+            ),
+            None,
+        )
+        if found is None:
+            print(f"  MISSING  {want['event']}")
+            ok = False
+            continue
+        i, when = found
+        right = when == want["date"]
+        ok &= right
+        positions.append(i)
+        print(f"  {'ok' if right else 'WRONG':8} {when:10} {want['event']} (line {i + 1})")
+    in_order = positions == sorted(positions)
+    print(f"  order {'right' if in_order else 'WRONG'}: lines {[p + 1 for p in positions]}")
+    return ok and in_order
 
 
 if __name__ == "__main__":
