@@ -30,6 +30,7 @@ from handlers.ports import IngestOutcome
 from handlers.registry import ParseError, dispatch, parse_command
 from handlers.reply import Reply
 from nlp.catalog import Catalog
+from nlp.lang import detect_language
 from nlp.models import EntityInfo
 from nlp.pipeline import Analyzer
 
@@ -123,9 +124,13 @@ class App:
         channel: str | None = None,
         user: str | None = None,
         can_manage: bool = True,
-        lang: str = "en",
+        lang: str | None = None,
     ) -> Reply:
-        """One chat command as typed; the reply (errors are replies too)."""
+        """One chat command as typed; the reply (errors are replies too).
+
+        The bot's own words are in `lang`, else in the language the command's text is
+        written in when that is clearly French, else in GROKWATCH_LANGUAGE."""
+        lang = lang or reply_language(line, self.settings.language)
         try:
             request: CommandRequest = parse_command(line, lang=lang)
         except ParseError as exc:
@@ -154,6 +159,14 @@ class App:
     async def deliver_pending(self) -> int:
         """Deliver what the outboxes hold now (script mode, tests)."""
         return await self.pipeline.drain(["deliver"])
+
+
+def reply_language(line: str, default: str) -> str:
+    """"fr" when the free text of a command is French ("/grok ask Quand …"), else default."""
+    words = line.split()[2:]
+    if len(words) >= 3 and detect_language(" ".join(words)) == "fr":
+        return "fr"
+    return default
 
 
 def _redact(url: str) -> str:

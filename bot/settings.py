@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     english_model: str | None = None
     console_channel: str = "console:demo"
     console_user: str = "console:you"
+    language: Literal["en", "fr"] = "en"  # the bot's own words, unless a command is in French
     log_level: str = "WARNING"
     batch_size: int = Field(default=16, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
@@ -121,9 +122,9 @@ class Settings(BaseSettings):
     )
     discord_shards: int | None = Field(
         default=None,
-        ge=1,
+        ge=0,
         validation_alias=AliasChoices("DISCORD_SHARDS", "GROKWATCH_DISCORD_SHARDS"),
-        description="run an AutoShardedClient with this many shards",
+        description="run an AutoShardedClient with this many shards (0: as Discord recommends)",
     )
     discord_threads: bool = True  # follow-ups of a story go to a thread under its first alert
     discord_sync_commands: bool = True  # publish the slash commands at start-up

@@ -135,3 +135,11 @@ def test_reply_text_fallback_has_everything() -> None:
     ).as_text()
     for part in ("**T**", "body", "**a:** b", "[1] Art — Outlet <https://e.org/1>"):
         assert part in text
+
+
+async def test_bot_words_follow_the_users_language(testbot: ChatBot) -> None:
+    french = await testbot.say("/grok search la licence du code de Grok")
+    assert french.text.startswith("Aucun article")  # nothing stored yet, said in French
+    english = await testbot.say("/grok search the licence of the Grok code")
+    assert english.text.startswith("No article")
+    assert (await testbot.say("/grok tracked", lang="fr")).text.startswith("Rien n'est suivi")
