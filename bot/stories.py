@@ -28,6 +28,8 @@ SAME_EVENT = 0.3
 WINDOW_DAYS = 10
 CENTRAL = {"medium", "high"}
 NUM_PERM, BANDS = 128, 32
+PER_ENTITY = 150  # articles read per central entity when looking for the same event
+CANDIDATES = 60  # articles compared, those sharing the most entities first
 
 
 def entity_weights(entities: Sequence[EntityResult]) -> dict[str, float]:
@@ -101,10 +103,12 @@ class StoryAssigner:
         async with r.pipeline(transaction=False) as pipe:
             for e in central[:6]:
                 if rec.published_at is None:  # undated: any time fits, the newest first
-                    pipe.zrevrange(k.entity_articles(e.id), 0, 499)
-                else:
+                    pipe.zrevrange(k.entity_articles(e.id), 0, PER_ENTITY - 1)
+                else:  # within the window, newest first
                     when = rec.published_at.timestamp()
-                    pipe.zrangebyscore(k.entity_articles(e.id), when - span, when + span)
+                    pipe.zrevrangebyscore(
+                        k.entity_articles(e.id), when + span, when - span, start=0, num=PER_ENTITY
+                    )
             pipe.smembers(k.undated)
             *rows, undated_raw = await pipe.execute()
         undated = sorted(u.decode() for u in undated_raw)[:2000]
@@ -122,7 +126,7 @@ class StoryAssigner:
         mine = entity_weights(rec.entities)
         best: tuple[float, str] | None = None
         shared.sort(key=lambda aid: -counts[aid])  # most shared entities first
-        for _, entities, story in await self.store.entities_and_story(shared[:200]):
+        for _, entities, story in await self.store.entities_and_story(shared[:CANDIDATES]):
             if not story:
                 continue
             score = weighted_jaccard(mine, entity_weights(entities))
