@@ -8,26 +8,32 @@ Run: ``.venv/bin/python benchmarks/entities.py``
   ``benchmarks/data/seeds_labels.json``) when that folder is present: precision, recall and
   F1 per entity and overall, for ``Analyzer.fast`` and for a plain case-insensitive
   whole-word keyword search of every catalog name and alias; false alerts on trap documents.
-* Speed, in the same run and on the same text: words/s of ``Analyzer.fast`` (language
-  detection, tokenizer, sentences, catalog matcher, results) against the bare
-  ``spacy.blank("fr")`` tokenizer, and their ratio; CPU time of this process, best of
-  ``--rounds`` interleaved runs, so that other work on the machine does not skew the ratio.
+* Speed, in the same run and on the same text: words/s of ``Analyzer.fast`` (normalisation,
+  language detection, tokenizer, sentences, catalog matcher, snippets, salience) against the
+  bare ``spacy.blank("fr")`` tokenizer, and their ratio. CPU time of this process. Each of
+  ``--rounds`` rounds builds new pipelines for both sides, so that both meet text they have
+  never seen (repeated text would make spaCy's tokenizer cache hot and flatter the bare
+  tokenizer); the order of the two sides alternates; the median and lowest per-round ratios
+  are printed. A second, "warm" pass over the same text is printed for information.
   Reported on article-length documents (the seeds, and the eval documents joined into
-  ~450-word articles) and on the short eval documents alone, where the fixed cost per
-  document weighs more.
+  ~450-word articles), on the short eval documents alone, where the fixed cost per document
+  weighs more, and on the seeds alone.
 
-Targets: precision >= 0.99, recall >= 0.98, zero false alerts on traps, ratio >= 0.7.
+Targets: precision >= 0.99, recall >= 0.98, zero false alerts on traps, median ratio >= 0.7
+on fresh articles.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
+import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import spacy  # noqa: E402
+from spacy.language import Language  # noqa: E402
 
 from nlp.catalog import Catalog  # noqa: E402
 from nlp.pipeline import Analyzer, normalize_text  # noqa: E402
@@ -205,61 +212,126 @@ def _articles(docs: Sequence[Doc], words: int = 450) -> list[tuple[str, str]]:
     return out
 
 
-def _time_pair(
-    pairs: Sequence[tuple[str, str]], analyzer: Analyzer, min_words: int, rounds: int
-) -> tuple[int, float, float]:
-    bare = spacy.blank("fr")
+@dataclass
+class Timing:
+    """One speed line: words of one pass, best words/s of each side, per-round ratios."""
+
+    words: int
+    bare_wps: float
+    fast_wps: float
+    ratios: list[float]
+    warm_bare_wps: float
+    warm_fast_wps: float
+    warm_ratios: list[float]
+
+
+def _count_words(nlp: Language, texts: Sequence[str]) -> int:
+    return sum(sum(1 for t in doc if not (t.is_punct or t.is_space)) for doc in nlp.pipe(texts))
+
+
+def _cpu(fn: Callable[[], object]) -> float:
+    gc.collect()
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
+def _time_pair(pairs: Sequence[tuple[str, str]], catalog: Catalog, rounds: int) -> Timing:
+    """Time the bare tokenizer and ``Analyzer.fast`` over the same documents.
+
+    Each round builds a new ``spacy.blank("fr")`` and a new ``Analyzer``, so both sides see
+    text they have never seen: empty tokenizer caches, no lexemes for the words yet (what a
+    new article meets; repeating the same text would make spaCy's tokenizer cache hot and
+    flatter the bare tokenizer). Which side runs first alternates between rounds. Then both
+    run a second time over the same text ("warm": caches and vocabulary filled), reported
+    apart. CPU time of this process; the garbage collector runs before each timed pass.
+    """
     texts = [normalize_text(t + "\n\n" + b) for t, b in pairs]
-    words_per_copy = sum(
-        sum(1 for t in doc if not (t.is_punct or t.is_space)) for doc in bare.pipe(texts)
+    words = _count_words(spacy.blank("fr"), texts)
+    best = {"bare": float("inf"), "fast": float("inf"), "warm bare": float("inf")}
+    best["warm fast"] = float("inf")
+    ratios: list[float] = []
+    warm_ratios: list[float] = []
+    for i in range(rounds):
+        bare = spacy.blank("fr")
+        analyzer = Analyzer(catalog)
+
+        def run_bare(nlp: Language = bare) -> None:
+            for _doc in nlp.pipe(texts, batch_size=16):
+                pass
+
+        def run_fast(a: Analyzer = analyzer) -> None:
+            a.fast(pairs)
+
+        for prefix, ratio_list in (("", ratios), ("warm ", warm_ratios)):
+            if i % 2 == 0:
+                t_bare, t_fast = _cpu(run_bare), _cpu(run_fast)
+            else:
+                t_fast = _cpu(run_fast)
+                t_bare = _cpu(run_bare)
+            best[prefix + "bare"] = min(best[prefix + "bare"], t_bare)
+            best[prefix + "fast"] = min(best[prefix + "fast"], t_fast)
+            ratio_list.append(t_bare / t_fast)
+    return Timing(
+        words,
+        words / best["bare"],
+        words / best["fast"],
+        ratios,
+        words / best["warm bare"],
+        words / best["warm fast"],
+        warm_ratios,
     )
-    copies = max(1, -(-min_words // max(1, words_per_copy)))
-    # numbered copies: the same words, in documents that are each new to the pipelines
-    batch_pairs = [(f"{ti} ({i})", b) for i in range(copies) for ti, b in pairs]
-    batch_texts = [normalize_text(t + "\n\n" + b) for t, b in batch_pairs]
-    words = words_per_copy * copies
-    best_bare = best_fast = float("inf")
-    for _ in range(rounds):
-        t0 = time.process_time()
-        for _doc in bare.pipe(batch_texts, batch_size=16):
-            pass
-        best_bare = min(best_bare, time.process_time() - t0)
-        t0 = time.process_time()
-        analyzer.fast(batch_pairs)
-        best_fast = min(best_fast, time.process_time() - t0)
-    return words, words / best_bare, words / best_fast
 
 
 def speed(
-    docs: Sequence[Doc], seeds: Sequence[Doc], analyzer: Analyzer, min_words: int, rounds: int
-) -> float:
-    """Words/s of the fast path against the bare tokenizer; returns the article ratio."""
-    print(f"\n== speed (CPU time, best of {rounds}; same text for both) ==")
-    print(f"{'documents':<34}{'words':>9}{'bare tok w/s':>14}{'fast w/s':>12}{'ratio':>8}")
-    ratio = 0.0
+    docs: Sequence[Doc], seeds: Sequence[Doc], catalog: Catalog, rounds: int
+) -> tuple[float, float]:
+    """Words/s of the fast path against the bare tokenizer; returns the article ratios
+    (median and lowest of the rounds, fresh text)."""
+    print(f"\n== speed: Analyzer.fast against spacy.blank('fr') tokenizer, {rounds} rounds ==")
+    print(
+        "fast = normalisation, language detection, tokenizer, sentences, catalog matcher with\n"
+        "all its rules, snippets, salience. bare = the tokenizer of spacy.blank('fr') alone.\n"
+        "Same documents for both; CPU time; w/s of each side's best round; ratio = bare CPU\n"
+        "time / fast CPU time per round: median (lowest). 'fresh': new pipelines each round,\n"
+        "the text never seen before (the case of a new article); 'warm': a second pass over\n"
+        "the same text with the same pipelines (tokenizer cache and vocabulary filled)."
+    )
+    print(
+        f"{'documents':<32}{'text':>6}{'words':>8}{'bare w/s':>10}{'fast w/s':>10}"
+        f"{'ratio':>7}{'(lowest)':>10}"
+    )
     runs = [
         ("articles (~450 words)", _articles([*docs, *seeds])),
-        ("short eval documents (~50 words)", [(d.title, d.body) for d in docs]),
+        ("short eval documents (~30 words)", [(d.title, d.body) for d in docs]),
     ]
     if seeds:
         runs.append(("the five seed articles only", [(d.title, d.body) for d in seeds]))
+    target = (0.0, 0.0)
     for label, pairs in runs:
-        words, bare_wps, fast_wps = _time_pair(pairs, analyzer, min_words, rounds)
-        print(
-            f"{label:<34}{words:>9,}{bare_wps:>14,.0f}{fast_wps:>12,.0f}{fast_wps / bare_wps:>8.2f}"
-        )
-        if not ratio:
-            ratio = fast_wps / bare_wps
-    print("target: ratio >= 0.70 on articles (alerts are computed per article)")
-    return ratio
+        timing = _time_pair(pairs, catalog, rounds)
+        for kind, bare_wps, fast_wps, ratios in (
+            ("fresh", timing.bare_wps, timing.fast_wps, timing.ratios),
+            ("warm", timing.warm_bare_wps, timing.warm_fast_wps, timing.warm_ratios),
+        ):
+            print(
+                f"{label:<32}{kind:>6}{timing.words:>8,}{bare_wps:>10,.0f}{fast_wps:>10,.0f}"
+                f"{statistics.median(ratios):>7.2f}{f'({min(ratios):.2f})':>10}"
+            )
+            if target == (0.0, 0.0) and kind == "fresh":
+                target = (statistics.median(ratios), min(ratios))
+    print(
+        "target: median ratio >= 0.70 on articles, fresh text (alerts are computed per "
+        "article,\non articles the bot has not seen before); the other lines are for information"
+    )
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval", type=Path, default=DATA / "entities_eval.jsonl")
     parser.add_argument("--seeds", type=Path, default=SEEDS)
-    parser.add_argument("--words", type=int, default=150_000, help="words timed per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7, help="speed rounds (fresh pipelines)")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true", help="list our errors")
     args = parser.parse_args(argv)
@@ -278,8 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"\n(seed articles not found in {args.seeds}; skipped)")
     if not args.no_speed:
-        ratio = speed(eval_docs, seed_docs, analyzer, args.words, args.rounds)
-        ok &= ratio >= 0.7
+        median, _lowest = speed(eval_docs, seed_docs, catalog, args.rounds)
+        ok &= median >= 0.7
     print("\nall targets met" if ok else "\nsome targets missed")
     return 0 if ok else 1
 

