@@ -38,6 +38,8 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/entities.py
+	$(BIN)/python benchmarks/story.py
+	$(BIN)/python benchmarks/commands.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
