@@ -1,0 +1,219 @@
+"""A loopback fake of Slack's Web API (and of `response_url`s) for the Slack transport
+tests: slack_sdk's real AsyncWebClient is pointed at it with `base_url`.
+
+It records every call, keeps the messages posted per channel (with their metadata, for
+`conversations.history`), and can be told to fail the next calls of a method with any
+status, body and headers (429 with Retry-After, 500, `channel_not_found`, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+    status: int = 200
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usergroups: dict[str, tuple[str, list[str]]] = field(
+        default_factory=dict
+    )  # id→(handle, members)
+    user_channels: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # what reached response_urls
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
+        default_factory=dict
+    )
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    # Socket Mode: envelopes to push to the connected client, and its acknowledgements
+    envelopes: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    socket_connected: bool = False
+    url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/ws", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self.url
+
+    @property
+    def api(self) -> str:
+        return self.url + "api/"
+
+    def response_url(self, n: int = 1) -> str:
+        return f"{self.url}respond/{n}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 200,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        for _ in range(times):
+            self._failures.setdefault(method, []).append(
+                (status, body or {"ok": False, "error": "fatal_error"}, headers or {})
+            )
+
+    def of(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    async def wait_for(self, cond: Callable[[], bool], within: float = 5.0) -> None:
+        deadline = time.monotonic() + within
+        while not cond():
+            if time.monotonic() > deadline:
+                raise AssertionError("the fake Slack never saw what the test waited for")
+            await asyncio.sleep(0.02)
+
+    # ------------------------------------------------------------------ routes
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        raw = await request.text()
+        if raw:
+            if request.content_type == "application/json":
+                args.update(json.loads(raw))
+            else:
+                args.update(dict(parse_qsl(raw)))
+        for key in ("blocks", "metadata", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        call = Call(method, args, time.monotonic())
+        self.calls.append(call)
+        queued = self._failures.get(method)
+        if queued:
+            status, body, headers = queued.pop(0)
+            call.status = status if status != 200 else 299  # 299: an ok:false answer
+            return web.json_response(body, status=status, headers=headers)
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        body = handler(args) if handler else {"ok": True}
+        return web.json_response(body)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.calls.append(Call("upload", {"file": request.match_info["file"]}, time.monotonic()))
+        return web.Response(text="OK - 1")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {}})
+        self.socket_connected = True
+
+        async def pusher() -> None:
+            while True:
+                await ws.send_json(await self.envelopes.get())
+
+        push = asyncio.create_task(pusher())
+        try:
+            async for msg in ws:
+                if msg.type == web.WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(msg.data))
+        finally:
+            push.cancel()
+            self.socket_connected = False
+        return ws
+
+    # ------------------------------------------------------------- Web API methods
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.url.replace("http://", "ws://") + "ws"}
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "user_id": "UBOT", "bot_id": "B1", "team_id": "T1", "user": "grokwatch"}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        uid = args.get("user", "")
+        user = {"id": uid, "is_admin": False, "is_owner": False, "locale": "en-US"}
+        user.update(self.users.get(uid, {}))
+        return {"ok": True, "user": user}
+
+    def _usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "usergroups": [{"id": gid, "handle": h} for gid, (h, _) in self.usergroups.items()],
+        }
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(args.get("usergroup", ""))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": group[1]}
+
+    def _post(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        message = {**args, "ts": ts}
+        self.messages.setdefault(args["channel"], []).append(message)
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._post(args)
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": "1.0"}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        oldest = float(args.get("oldest") or 0)
+        msgs = [
+            m
+            for m in self.messages.get(args["channel"], [])
+            if "thread_ts" not in m and float(m["ts"]) >= oldest
+        ]
+        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        msgs = [
+            m
+            for m in self.messages.get(args["channel"], [])
+            if m["ts"] == args["ts"] or m.get("thread_ts") == args["ts"]
+        ]
+        return {"ok": True, "messages": msgs, "has_more": False}
+
+    def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        ids = self.user_channels.get(args.get("user", ""), [])
+        return {"ok": True, "channels": [{"id": c} for c in ids]}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "upload_url": f"{self.url}upload/F1", "file_id": "F1"}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "files": [{"id": "F1", "title": "chart"}]}
