@@ -39,7 +39,8 @@ _ADD_ARTICLE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ARGV[1]} end
 local other = redis.call('HGET', KEYS[2], ARGV[2])
 if other then return {'duplicate', other} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+if ARGV[5] == '1' then redis.call('SADD', KEYS[8], ARGV[1]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 if ARGV[4] ~= '' then
@@ -156,13 +157,19 @@ class RedisStore:
             self.keys.sources,
             self.keys.source_articles(source or "-"),
             self.keys.stats,
+            self.keys.undated,
         ]
-        args: list[str | float] = [article_id, raw.content_hash(), when.timestamp(), source]
+        undated = "1" if raw.published_at is None else "0"
+        args: list[str | float] = [
+            article_id,
+            raw.content_hash(),
+            when.timestamp(),
+            source,
+            undated,
+        ]
         for k, v in fields.items():
             args += [k, v]
         status, stored_id = await self._add_article(keys=keys, args=args)
-        if status == b"new" and raw.published_at is None:
-            await self.r.sadd(self.keys.undated, article_id)
         return status.decode(), stored_id.decode()
 
     async def load_articles(self, ids: Sequence[str]) -> list[ArticleRecord | None]:
