@@ -162,7 +162,7 @@ class App:
 
 
 def reply_language(line: str, default: str) -> str:
-    """"fr" when the free text of a command is French ("/grok ask Quand …"), else default."""
+    """ "fr" when the free text of a command is French ("/grok ask Quand …"), else default."""
     words = line.split()[2:]
     if len(words) >= 3 and detect_language(" ".join(words)) == "fr":
         return "fr"
