@@ -53,7 +53,6 @@ async def test_tracked_entity_alert_reaches_the_console_once(
     assert "Le Veilleur Tech" in shown  # outlet
     assert "2024-03-17" in shown  # date
     assert "Grok-1" in shown  # the matched words
-    assert "314 milliards" not in shown or "poids de Grok-1" in shown
     assert "poids de Grok-1" in shown  # the sentence that mentions it
     # nothing more to deliver, and re-ingesting is a duplicate with no new alert
     assert await testbot.deliver() == ""
@@ -188,9 +187,7 @@ async def test_crash_between_stages_loses_nothing_and_delivers_once(
     k = app.store.keys
     assert await app.store.r.xlen(k.outbox("console")) == 1  # one alert queued, not two
     alerts = await app.store.queued_alerts((await app.store.r.zrange(k.articles, 0, 0))[0].decode())
-    assert [a.entity_ids for a in alerts] == [("xai", "grok")] or [
-        sorted(a.entity_ids) for a in alerts
-    ] == [["grok", "xai"]]
+    assert [sorted(a.entity_ids) for a in alerts] == [["grok", "xai"]]  # one alert, both
     printed = testbot.out.getvalue()
     assert printed.count("alert in console:demo") == 1  # delivered exactly once
     for w in pipe.workers.values():
