@@ -265,8 +265,9 @@ CONCEPTS: Final[dict[str, str]] = {
     "juridique",
     "found": "fonder fonde fondee fondateur fondateurs fondatrice cofonder cofonde cofondee "
     "cofondateur cofondateurs co-fondee co-fonde founded founder founders founding found "
-    "cofounder cofounders co-founder co-founders",
-    "create": "creer cree creee creation created create creates setup establish established",
+    "cofounder cofounders co-founder co-founders "
+    # a company is founded or created alike ("xAI est créée", "the company was set up")
+    "creer cree creee creation created create creates setup establish established",
     "leave": "quitter quitte quittait quittera depart left leave leaves leaving departure",
     "param": "parametre parametres parameter parameters",
     "weights": "poids weights weight",
