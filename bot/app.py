@@ -14,8 +14,11 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.api import ApiServer
 from bot.charts import Charts
 from bot.embedded import EmbeddedRedis
+from bot.feeds import FeedConfig, FeedManager, FeedScheduler
+from bot.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest import Ingestor
 from bot.keys import Keys
 from bot.pipeline import Pipeline
@@ -24,6 +27,7 @@ from bot.store import RedisStore
 from bot.transports import create_transport
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
+from bot.web import WebReader
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import complete_entity
 from handlers.ports import IngestOutcome
@@ -104,18 +108,48 @@ class App:
         for transport in self.transports.values():
             await transport.start()
             self._stack.push_async_callback(transport.close)
-        self.ingestor = Ingestor(self.store, self.pipeline, max_bytes=s.max_file_bytes)
+        self.fetcher = SafeFetcher(fetch_policy(s))
+        self._stack.push_async_callback(self.fetcher.aclose)
+        self.web = WebReader(
+            self.fetcher,
+            complete_below_words=s.feed_complete_words,
+            max_page_fetches=s.feed_page_fetches,
+        )
+        self.ingestor = Ingestor(
+            self.store, self.pipeline, max_bytes=s.max_file_bytes, web=self.web
+        )
+        self.feeds = FeedManager(self.store, self.ingestor, self.web, feed_config(s))
         self.context = HandlerContext(
             store=self.store,
             catalog=self.catalog,
             ingest=self.ingestor,
             charts=Charts(s.data_dir / "charts"),
             analyzer=self.analyzer,
+            feeds=self.feeds,
         )
         logger.info("ready: %s", self.redis_description)
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+    async def start_feeds(self) -> FeedScheduler:
+        """Add the configured feeds (GROKWATCH_FEEDS) and poll feeds in the background."""
+        added = await self.feeds.ensure_feeds(
+            self.settings.feeds, self.settings.feeds_channel or ""
+        )
+        if added:
+            logger.info("%d configured feed(s) added", added)
+        scheduler = FeedScheduler(self.feeds)
+        scheduler.start()
+        self._stack.push_async_callback(scheduler.stop)
+        return scheduler
+
+    async def start_api(self) -> ApiServer:
+        """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""
+        server = ApiServer(self)
+        self._stack.push_async_callback(server.close)
+        await server.start()
+        return server
 
     async def say(
         self,
@@ -159,6 +193,30 @@ class App:
     async def deliver_pending(self) -> int:
         """Deliver what the outboxes hold now (script mode, tests)."""
         return await self.pipeline.drain(["deliver"])
+
+
+def fetch_policy(s: Settings) -> FetchPolicy:
+    return FetchPolicy.build(
+        allow=s.url_allowlist,
+        timeout=s.fetch_timeout,
+        total_timeout=s.fetch_total_timeout,
+        max_bytes=s.fetch_max_bytes,
+        max_redirects=s.fetch_max_redirects,
+        user_agent=s.user_agent or DEFAULT_USER_AGENT,
+        allow_private=s.allow_private_urls,
+    )
+
+
+def feed_config(s: Settings) -> FeedConfig:
+    return FeedConfig(
+        interval=s.feed_interval,
+        jitter=s.feed_jitter,
+        max_backoff=s.feed_max_backoff,
+        max_failures=s.feed_max_failures,
+        backlog_alerts=s.feed_backlog_alerts,
+        concurrency=s.feed_concurrency,
+        lock_ms=int(max(60.0, s.fetch_total_timeout * (2 + s.feed_page_fetches)) * 1000),
+    )
 
 
 def reply_language(line: str, default: str) -> str:

@@ -46,6 +46,8 @@ def _settings() -> Settings:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx logs every URL it fetches at INFO; a feed URL may carry a secret in its query
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
 
@@ -149,6 +151,23 @@ def run() -> None:
                 f"[dim]{app.redis_description}; transports: {', '.join(app.transports)}[/dim]",
                 highlight=False,
             )
+            await app.start_feeds()
+            if settings.api_enabled:
+                try:
+                    server = await app.start_api()
+                except OSError as exc:
+                    err.print(
+                        f"grokwatch: cannot serve the HTTP API on {settings.api_host}:"
+                        f"{settings.api_port}: {exc}; set GROKWATCH_API_PORT to a free port "
+                        "or GROKWATCH_API_ENABLED=false",
+                        style="red",
+                        markup=False,
+                    )
+                    raise typer.Exit(2) from None
+                api_state = "on" if settings.api_token else "off: no GROKWATCH_API_TOKEN"
+                err.print(
+                    f"[dim]HTTP API on {server.url} (ingest {api_state})[/dim]", highlight=False
+                )
             if sys.stdin.isatty():
                 await _chat(app, None)
             else:  # a service: no console chat, run until SIGTERM/SIGINT
@@ -171,11 +190,14 @@ def worker(
     stage: Annotated[
         list[str] | None,
         typer.Option(
-            "--stage", "-S", help="analyze, enrich, fanout or deliver (repeatable); default: all"
+            "--stage",
+            "-S",
+            help="fetch (the feed scheduler), analyze, enrich, fanout or deliver "
+            "(repeatable); default: all",
         ),
     ] = None,
 ) -> None:
-    """Run pipeline stages only, until interrupted (for scale-out)."""
+    """Run pipeline stages (and the feed scheduler) only, until interrupted (scale-out)."""
     settings = _settings()
 
     async def main() -> None:
@@ -186,6 +208,8 @@ def worker(
                 err.print(f"grokwatch: {exc}", markup=False)
                 raise typer.Exit(2) from None
             await app.pipeline.start(stage)
+            if stage is None or "fetch" in stage:
+                await app.start_feeds()
             err.print(
                 f"worker running: {', '.join(stage or ['all stages'])} on {app.redis_description}",
                 markup=False,
@@ -197,10 +221,13 @@ def worker(
 
 @cli.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files or folders of articles, or feed or page URLs.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per article.")] = False,
 ) -> None:
-    """Ingest files or folders (.txt, .md, .html, .json, .jsonl); report each article."""
+    """Ingest files or folders (.txt, .md, .html, .json, .jsonl), or feed or page URLs
+    (fetched safely); report each article."""
     settings = _settings()
 
     async def main() -> int:

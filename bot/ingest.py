@@ -9,20 +9,67 @@ pipeline is running in this process, or by waiting for the running one.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.fetch import is_url
 from bot.pipeline import Pipeline
 from bot.sources import RawArticle, Rejected, read_paths
 from bot.store import RedisStore
+from bot.stories import BANDS, NUM_PERM
 from handlers.ports import IngestOutcome
+from nlp.neardup import LSHIndex, MinHasher
+
+if TYPE_CHECKING:
+    from bot.web import WebReader
 
 logger = logging.getLogger(__name__)
 
 # the stages an ingest waits for: alerts are queued after "fanout" of both passes
 INGEST_STAGES = ("analyze", "fanout", "enrich")
+
+NEAR_COPY = 0.85  # estimated Jaccard of word 5-shingles above which a text is a copy
+NEAR_COPY_MIN_WORDS = 40  # shorter texts (teasers) share too many stock phrases to judge
+
+
+class NearDuplicates:
+    """Finds a stored article whose text is a near copy of a new one (an updated or
+    re-published item under a new URL), from the MinHash bands the story assigner keeps
+    for every analysed article: one pipelined read of 32 small sets, no scan."""
+
+    def __init__(self, store: RedisStore, threshold: float = NEAR_COPY) -> None:
+        self.store = store
+        self.threshold = threshold
+        self.hasher = MinHasher(num_perm=NUM_PERM)
+        self.bands = LSHIndex(num_perm=NUM_PERM, bands=BANDS)
+
+    async def find(self, raw: RawArticle) -> str | None:
+        if len(raw.text.split()) < NEAR_COPY_MIN_WORDS:
+            return None
+        r, k = self.store.r, self.store.keys
+        signature = self.hasher.signature(raw.title + "\n" + raw.text)
+        async with r.pipeline(transaction=False) as pipe:
+            for band in self.bands.band_keys(signature):
+                pipe.smembers(k.lsh_band(band))
+            members = await pipe.execute()
+        candidates = sorted({m.decode() for ms in members for m in ms})[:50]
+        if not candidates:
+            return None
+        async with r.pipeline(transaction=False) as pipe:
+            for cid in candidates:
+                pipe.hget(k.article(cid), "minhash")
+            sigs = await pipe.execute()
+        best: tuple[float, str] | None = None
+        for cid, raw_sig in zip(candidates, sigs, strict=True):
+            if raw_sig:
+                sim = MinHasher.similarity(signature, json.loads(raw_sig))
+                if sim >= self.threshold and (best is None or sim > best[0]):
+                    best = (sim, cid)
+        return best[1] if best else None
 
 
 class Ingestor:
@@ -35,22 +82,46 @@ class Ingestor:
         *,
         max_bytes: int = 5_000_000,
         wait_timeout: float = 120.0,
+        web: WebReader | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
         self.max_bytes = max_bytes
         self.wait_timeout = wait_timeout
+        self.web = web
+        self.near = NearDuplicates(store)
 
-    async def add(self, items: Iterable[RawArticle | Rejected]) -> list[IngestOutcome]:
+    async def add(
+        self,
+        items: Iterable[RawArticle | Rejected],
+        *,
+        quiet: bool = False,
+        near_dups: bool = False,
+    ) -> list[IngestOutcome]:
+        """Store new articles. `quiet`: index without alerts. `near_dups`: an article whose
+        text is a near copy of a stored one is a duplicate too (feeds, URLs, the API)."""
         outcomes: list[IngestOutcome] = []
         for item in items:
             if isinstance(item, Rejected):
+                where = item.where
                 outcomes.append(
-                    IngestOutcome(status="rejected", path=item.where, reason=item.reason)
+                    IngestOutcome(
+                        status="rejected",
+                        path=None if is_url(where) else where,
+                        url=where if is_url(where) else None,
+                        reason=item.reason,
+                    )
                 )
                 logger.info("rejected %s: %s", item.where, item.reason)
                 continue
-            status, article_id = await self.store.add_article(item)
+            copy_of = None
+            if near_dups and not await self.store.article_exists(item.article_id()):
+                copy_of = await self.near.find(item)
+            if copy_of is not None:
+                logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
+                status, article_id = "duplicate", copy_of
+            else:
+                status, article_id = await self.store.add_article(item, quiet=quiet)
             outcomes.append(
                 IngestOutcome(
                     status=status, id=article_id, path=item.path, url=item.url, title=item.title
@@ -59,12 +130,20 @@ class Ingestor:
         return outcomes
 
     async def ingest_paths(self, paths: Sequence[str], *, wait: bool = True) -> list[IngestOutcome]:
-        items = await asyncio.to_thread(
+        """Files, folders, and feed or page URLs (fetched safely; see bot.fetch)."""
+        files = [p for p in paths if not is_url(p)]
+        urls = [p for p in paths if is_url(p)]
+        items: list[RawArticle | Rejected] = await asyncio.to_thread(
             lambda: list(
-                read_paths([Path(p).expanduser() for p in paths], max_bytes=self.max_bytes)
+                read_paths([Path(p).expanduser() for p in files], max_bytes=self.max_bytes)
             )
         )
-        outcomes = await self.add(items)
+        for url in urls:
+            if self.web is None:
+                items.append(Rejected(url, "fetching URLs is not available here"))
+            else:
+                items.extend(await self.web.read_url(url))
+        outcomes = await self.add(items, near_dups=bool(urls))
         if wait:
             await self.wait_for([o.id for o in outcomes if o.status == "new" and o.id])
             for o in outcomes:

@@ -131,6 +131,43 @@ class Keys:
         """hash thread key → platform reference of the message that opened the thread."""
         return self._k("chan", channel, "threads")
 
+    # feeds (bot.feeds)
+    def feed(self, feed_id: str) -> str:
+        """hash: a feed's state (url, added_by, etag, last_modified, failures, paused...)."""
+        return self._k("feed", feed_id)
+
+    def feed_lock(self, feed_id: str) -> str:
+        """string: the token of the worker polling a feed now (SET NX PX)."""
+        return self._k("feed", feed_id, "lock")
+
+    def feed_channels(self, feed_id: str) -> str:
+        """set of the channels that added a feed (its notices go there)."""
+        return self._k("feed", feed_id, "channels")
+
+    @property
+    def feeds(self) -> str:
+        """hash feed id → url: every feed, paused ones included."""
+        return self._k("feeds")
+
+    @property
+    def feeds_due(self) -> str:
+        """zset feed id → next poll timestamp: the active feeds' schedule."""
+        return self._k("feeds", "due")
+
+    def channel_feeds(self, channel: str) -> str:
+        """set of the feed ids a channel added."""
+        return self._k("chan", channel, "feeds")
+
+    # notices: bot messages to a channel that are not alerts (a feed paused...)
+    def notices_sent(self, channel: str) -> str:
+        """set of notice ids delivered to a channel (each is sent once, ever)."""
+        return self._k("chan", channel, "notices")
+
+    @property
+    def notices_queued(self) -> str:
+        """set of notice ids queued in an outbox (queued once, ever)."""
+        return self._k("notices")
+
     # streams
     @property
     def ingest_stream(self) -> str:

@@ -26,13 +26,16 @@ from bot.streams import Entry, StreamWorker
 from bot.transports.base import DeliveryError, Transport
 from handlers.alerts import render_alert
 from handlers.ports import ArticleRecord, QueuedAlert
+from handlers.reply import Reply
 from nlp.catalog import Catalog
 from nlp.models import Analysis, EntityInfo
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("analyze", "fanout", "enrich", "deliver")
+# "fetch" is the feed scheduler (bot.feeds), not a stream worker: `grokwatch worker
+# --stage fetch` runs it; `select` accepts the name and returns no worker for it.
+STAGES = ("fetch", "analyze", "fanout", "enrich", "deliver")
 
 
 @dataclass
@@ -161,7 +164,8 @@ class Pipeline:
         """Queue one alert per (channel, article) for the channels tracking its entities."""
         stage_of = {eid: ("full" if "entities" in fields else "fast") for eid, fields in entries}
         for eid, rec in await self._records(entries):
-            await self.fanout_article(rec)
+            if not rec.quiet:  # a feed's backlog is indexed without alerts
+                await self.fanout_article(rec)
             await self.store.mark_fanned(rec.id, stage_of[eid])
         return [eid for eid, _ in entries]
 
@@ -204,6 +208,8 @@ class Pipeline:
 
     async def _deliver_one(self, transport: Transport, fields: dict[str, str]) -> bool:
         """Deliver one queued alert; True when it is done with (sent now or before)."""
+        if "notice" in fields:
+            return await self._deliver_notice(transport, fields)
         channel, article_id = fields["channel"], fields["article"]
         if await self.store.is_delivered(channel, article_id):
             return True  # sent before a crash, not yet acknowledged
@@ -227,6 +233,23 @@ class Pipeline:
             logger.warning("alert %s → %s not delivered: %s", article_id, channel, exc)
             return False  # stays pending; retried after reclaim_idle_ms
         await self.store.mark_delivered(channel, article_id)
+        return True
+
+    async def _deliver_notice(self, transport: Transport, fields: dict[str, str]) -> bool:
+        """A bot notice (e.g. "feed paused"): sent once; dropped if the channel is gone."""
+        channel, notice_id = fields["channel"], fields["notice"]
+        if await self.store.notice_sent(channel, notice_id):
+            return True
+        reply = Reply(text=fields.get("text", ""), title=fields.get("title") or None)
+        try:
+            await transport.send(channel, reply)
+        except DeliveryError as exc:
+            if exc.permanent:
+                logger.warning("notice %s to %s dropped: %s", notice_id, channel, exc)
+                return True
+            logger.warning("notice %s → %s not delivered: %s", notice_id, channel, exc)
+            return False
+        await self.store.mark_notice_sent(channel, notice_id)
         return True
 
     # ---------------------------------------------------------------- running

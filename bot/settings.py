@@ -6,15 +6,17 @@ variable to change, instead of failing later in the middle of a job.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -135,6 +137,57 @@ class Settings(BaseSettings):
     )
     discord_channel_interval: float = Field(default=1.0, ge=0)  # seconds between alerts a channel
     discord_api_base: str | None = None  # tests: the URL of a fake Discord REST API
+
+    # Feeds and HTTP API
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="feed URLs polled from start-up (see deploy/grokwatch.example.toml)",
+    )
+    feeds_channel: str | None = None  # where notices about the configured feeds go
+    feed_interval: float = Field(default=900.0, ge=1)  # seconds between polls of a feed
+    feed_jitter: float = Field(default=0.1, ge=0, le=0.5)  # ± fraction of each delay
+    feed_max_backoff: float = Field(default=6 * 3600.0, ge=1)
+    feed_max_failures: int = Field(default=5, ge=1)  # failures in a row before a pause
+    feed_backlog_alerts: bool = False  # alert on a new feed's existing items too
+    feed_concurrency: int = Field(default=8, ge=1, le=256)
+    feed_complete_words: int = Field(default=80, ge=0)  # shorter summaries: fetch the page
+    feed_page_fetches: int = Field(default=10, ge=0)  # pages fetched per poll at most
+    fetch_timeout: float = Field(default=15.0, gt=0)  # connect/read, seconds
+    fetch_total_timeout: float = Field(default=30.0, gt=0)  # a whole fetch, seconds
+    fetch_max_bytes: int = Field(default=5_000_000, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    user_agent: str | None = None  # default: grokwatch/<version> (news-tracking bot...)
+    allow_private_urls: bool = False  # fetch loopback/private addresses (never metadata)
+    url_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="hosts or CIDRs fetched even if they resolve to private addresses",
+    )
+    api_enabled: bool = True  # serve /healthz, /metrics (and the ingest API) in `run`
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8787, ge=0, le=65535)  # 0: any free port
+    api_token: SecretStr | None = None  # POST /v1/articles needs it; unset: ingest API off
+    api_max_body_bytes: int = Field(default=5_000_000, gt=0)
+
+    @field_validator("url_allowlist", "feeds", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """A JSON list, or a comma-separated string, as well as a TOML list."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                try:
+                    return json.loads(value)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list: {exc}") from None
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("feeds")
+    @classmethod
+    def _check_feeds(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not v.lower().startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"feed URLs must start with http:// or https://: {', '.join(bad)}")
+        return value
 
     @field_validator("redis_url")
     @classmethod

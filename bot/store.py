@@ -60,6 +60,13 @@ redis.call('HINCRBY', KEYS[4], 'alerts_queued', 1)
 return 1
 """
 
+_QUEUE_NOTICE = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'channel', ARGV[2], 'notice', ARGV[1], 'title', ARGV[3], 'text', ARGV[4])
+redis.call('HINCRBY', KEYS[3], 'notices_queued', 1)
+return 1
+"""
+
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…»\"”])\s+|\n+")
 
 
@@ -102,6 +109,7 @@ class RedisStore:
         self.keys = keys or Keys()
         self._add_article = self.r.register_script(_ADD_ARTICLE)
         self._queue_alert = self.r.register_script(_QUEUE_ALERT)
+        self._queue_notice = self.r.register_script(_QUEUE_NOTICE)
 
     async def close(self) -> None:
         await self.r.aclose()
@@ -127,11 +135,12 @@ class RedisStore:
         await self.r.hincrby(self.keys.stats, name, by)
 
     # -------------------------------------------------------------- articles
-    async def add_article(self, raw: RawArticle) -> tuple[str, str]:
+    async def add_article(self, raw: RawArticle, *, quiet: bool = False) -> tuple[str, str]:
         """Store a new article and queue it for analysis, atomically.
 
         Returns (status, id): ("new", its id) or ("duplicate", the id already stored, by
-        the same id or the same text under another address).
+        the same id or the same text under another address). `quiet`: index it as usual
+        but queue no alerts for it (the fan-out skips it).
         """
         article_id = raw.article_id()
         now = datetime.now(UTC)
@@ -148,6 +157,8 @@ class RedisStore:
             "lang": raw.lang or "",
             "analysed": "",
         }
+        if quiet:
+            fields["quiet"] = "1"
         source = raw.source or ""
         keys = [
             self.keys.article(article_id),
@@ -201,6 +212,7 @@ class RedisStore:
             fanned=d.get("fanned", ""),
             story=d.get("story") or None,
             sentences=json.loads(d.get("sentences") or "[]"),
+            quiet=d.get("quiet") == "1",
         )
 
     async def article_count(self) -> int:
@@ -530,6 +542,30 @@ class RedisStore:
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.sadd(self.keys.delivered(channel), article_id)
             pipe.hincrby(self.keys.stats, "alerts_delivered", 1)
+            await pipe.execute()
+
+    async def article_exists(self, article_id: str) -> bool:
+        return bool(await self.r.exists(self.keys.article(article_id)))
+
+    # ---------------------------------------------------------------- notices
+    async def queue_notice(
+        self, platform: str, channel: str, notice_id: str, title: str, text: str
+    ) -> bool:
+        """Queue a bot notice (not an alert) for a channel, once per `notice_id`, ever;
+        the deliver stage of `platform` sends it. False when it was queued before."""
+        queued = await self._queue_notice(
+            keys=[self.keys.notices_queued, self.keys.outbox(platform), self.keys.stats],
+            args=[notice_id, channel, title, text],
+        )
+        return bool(queued)
+
+    async def notice_sent(self, channel: str, notice_id: str) -> bool:
+        return bool(await self.r.sismember(self.keys.notices_sent(channel), notice_id))
+
+    async def mark_notice_sent(self, channel: str, notice_id: str) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.notices_sent(channel), notice_id)
+            pipe.hincrby(self.keys.stats, "notices_delivered", 1)
             await pipe.execute()
 
     async def thread_ref(self, channel: str, key: str) -> str | None:

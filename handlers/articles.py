@@ -109,22 +109,23 @@ async def sources(ctx: HandlerContext, req: CommandRequest) -> Reply:
     "ingest",
     Param(
         "path",
-        "a file or folder on the bot's machine",
+        "a file or folder on the bot's machine, or a page or feed URL",
         kind="path",
         rest=True,
-        description_fr="un fichier ou un dossier sur la machine du bot",
+        description_fr="un fichier ou un dossier sur la machine du bot, ou l'adresse d'une page ou d'un flux",
     ),
     manage=True,
-    help_fr="Ingérer un fichier ou un dossier d'articles.",
+    help_fr="Ingérer un fichier, un dossier, une page web ou un flux.",
 )
 async def ingest(ctx: HandlerContext, req: CommandRequest) -> Reply:
-    """Ingest a file or folder of articles (.txt, .md, .html, .json, .jsonl).
+    """Ingest a file or folder of articles (.txt, .md, .html, .json, .jsonl), or the
+    article of a web page or the items of a feed by URL (fetched safely).
 
     Alerts for the new articles go to every channel that tracks what they mention.
     """
     if ctx.ingest is None:
         return Reply.error(t(req.lang, "ingest_unavailable"))
-    path = req.args["path"]
+    path = req.args["path"].strip().strip("<>")  # Slack wraps links in <>
     outcomes = await ctx.ingest.ingest_paths([path], wait=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("new", "duplicate", "rejected")}
     alerts = sum(len(o.alerts) for o in outcomes)

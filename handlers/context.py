@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.ports import ChartMaker, IngestService, StoreProtocol
+from handlers.ports import ChartMaker, FeedService, IngestService, StoreProtocol
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 
@@ -29,4 +29,5 @@ class HandlerContext:
     ingest: IngestService | None = None
     charts: ChartMaker | None = None
     analyzer: Analyzer | None = None  # for passage-level entities in /grok ask
+    feeds: FeedService | None = None  # /grok feeds
     max_results: int = 5

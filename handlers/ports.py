@@ -51,6 +51,7 @@ class ArticleRecord:
     fanned: str = ""  # the last pass whose alerts the fan-out queued: "", "fast" or "full"
     story: str | None = None  # the story it belongs to
     sentences: list[str] = field(default_factory=list)  # from the analyzer; [0] is the title
+    quiet: bool = False  # indexed without alerts (the backlog of a feed's first poll)
 
     @property
     def where(self) -> str:
@@ -133,6 +134,34 @@ class IngestOutcome:
         return data
 
 
+@dataclass(slots=True)
+class FeedInfo:
+    """A feed's state, as `/grok feeds list` shows it."""
+
+    url: str
+    title: str = ""
+    added_by: str = ""
+    paused: bool = False
+    failures: int = 0
+    last_error: str = ""
+    last_poll: datetime | None = None
+    next_poll: datetime | None = None
+    articles: int = 0
+    first_poll_done: bool = False
+
+
+@dataclass(slots=True)
+class FeedChange:
+    """What `/grok feeds add` did."""
+
+    ok: bool
+    url: str = ""
+    status: str = ""  # "added", "exists", "resumed"
+    feed: FeedInfo | None = None
+    indexed: int = 0  # articles of the backlog indexed by the first poll (no alerts)
+    error: str = ""  # why it was refused, or the first poll's problem when ok
+
+
 class StoreProtocol(Protocol):
     """The store operations handlers use."""
 
@@ -190,3 +219,16 @@ class IngestService(Protocol):
     async def ingest_paths(
         self, paths: Sequence[str], *, wait: bool = True
     ) -> list[IngestOutcome]: ...
+
+
+class FeedService(Protocol):
+    """The feeds, as the `/grok feeds` handler sees them."""
+
+    async def add_feed(self, url: str, channel: str, *, lang: str = "en") -> FeedChange:
+        """Add a feed for a channel and poll it once (backlog indexed without alerts)."""
+
+    async def remove_feed(self, url: str, channel: str) -> bool:
+        """True when the channel had that feed."""
+
+    async def feeds(self, channel: str | None = None) -> list[FeedInfo]:
+        """The feeds a channel added."""

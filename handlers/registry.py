@@ -37,7 +37,9 @@ class ParseError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Param:
     """One argument. `rest=True`: it takes the free text of the line; otherwise it is an
-    option written `name:value`."""
+    option written `name:value`. `positional=True`: it may also be written as a leading
+    bare word (`/grok feeds add URL`); a positional choice takes the word only when it is
+    one of its choices, so it can be left out."""
 
     name: str
     description: str
@@ -46,6 +48,7 @@ class Param:
     rest: bool = False
     choices: tuple[str, ...] = ()
     description_fr: str = ""
+    positional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,12 @@ class CommandSpec:
     def usage(self) -> str:
         parts = [f"/grok {self.name}"]
         for p in self.params:
-            token = (
-                p.name.upper() if p.rest else f"{p.name}:{'|'.join(p.choices) or p.name.upper()}"
-            )
+            if p.rest:
+                token = p.name.upper()
+            elif p.positional:
+                token = "|".join(p.choices) or p.name.upper()
+            else:
+                token = f"{p.name}:{'|'.join(p.choices) or p.name.upper()}"
             parts.append(token if p.required else f"[{token}]")
         return " ".join(parts)
 
@@ -144,6 +150,12 @@ def parse_args(spec: CommandSpec, rest: str, *, lang: str = "en") -> dict[str, s
             )
         else:
             words.append(token)
+    for p in spec.params:  # leading bare words fill positional parameters, in order
+        if not p.positional or p.rest or p.name in args or not words:
+            continue
+        if p.choices and words[0].casefold() not in p.choices:
+            continue
+        args[p.name] = words.pop(0)
     if free is not None and words:
         args[free.name] = " ".join(words)
     elif words:

@@ -159,6 +159,68 @@ TEXTS: dict[str, dict[str, str]] = {
     "alert_matched": {"en": "Tracked entities", "fr": "Entités suivies"},
     "unknown_outlet": {"en": "unknown outlet", "fr": "média inconnu"},
     "undated": {"en": "undated", "fr": "sans date"},
+    # feeds
+    "feeds_unavailable": {
+        "en": "Feeds are not available on this bot.",
+        "fr": "Les flux ne sont pas disponibles sur ce bot.",
+    },
+    "feeds_none": {
+        "en": "This channel has added no feed yet. Try `/grok feeds add https://example.org/feed.xml`.",
+        "fr": "Ce salon n'a encore ajouté aucun flux. Essayez `/grok feeds add https://example.org/feed.xml`.",
+    },
+    "feeds_title": {"en": "Feeds of this channel ({n})", "fr": "Flux de ce salon ({n})"},
+    "feeds_need_url": {
+        "en": "`/grok feeds {action}` needs the feed's URL, e.g. `/grok feeds {action} https://example.org/feed.xml`.",
+        "fr": "`/grok feeds {action}` attend l'adresse du flux, p. ex. `/grok feeds {action} https://example.org/feed.xml`.",
+    },
+    "feeds_added": {
+        "en": "Now polling <{url}>. {n} existing article(s) indexed without alerts; "
+        "new ones will alert the channels that track what they mention.",
+        "fr": "Le flux <{url}> est suivi. {n} article(s) existant(s) indexé(s) sans alerte ; "
+        "les nouveaux alerteront les salons qui suivent ce qu'ils mentionnent.",
+    },
+    "feeds_exists": {
+        "en": "<{url}> is already polled; this channel will get its notices too.",
+        "fr": "<{url}> est déjà suivi ; ce salon recevra aussi ses avis.",
+    },
+    "feeds_resumed": {
+        "en": "<{url}> was paused; polling it again.",
+        "fr": "<{url}> était suspendu ; il est de nouveau suivi.",
+    },
+    "feeds_first_poll_failed": {
+        "en": "The first poll failed ({error}); I will retry with backoff.",
+        "fr": "La première lecture a échoué ({error}) ; nouvel essai plus tard.",
+    },
+    "feeds_refused": {
+        "en": "Cannot add <{url}>: {error}.",
+        "fr": "Impossible d'ajouter <{url}> : {error}.",
+    },
+    "feeds_removed": {
+        "en": "Stopped polling <{url}> for this channel.",
+        "fr": "Le flux <{url}> n'est plus suivi pour ce salon.",
+    },
+    "feeds_not_found": {
+        "en": "This channel has no feed <{url}>. `/grok feeds list` shows its feeds.",
+        "fr": "Ce salon n'a pas de flux <{url}>. `/grok feeds list` montre ses flux.",
+    },
+    "feed_state_ok": {"en": "active", "fr": "actif"},
+    "feed_state_failing": {"en": "failing ({n} in a row)", "fr": "en échec ({n} de suite)"},
+    "feed_state_paused": {
+        "en": "paused after {n} failure(s)",
+        "fr": "suspendu après {n} échec(s)",
+    },
+    "feed_line": {
+        "en": "{state} · {articles} article(s) · last poll {last} · next {next}",
+        "fr": "{state} · {articles} article(s) · dernière lecture {last} · prochaine {next}",
+    },
+    "feed_last_error": {"en": "last error: {error}", "fr": "dernière erreur : {error}"},
+    "feed_paused_title": {"en": "Feed paused", "fr": "Flux suspendu"},
+    "feed_paused_text": {
+        "en": "I stopped polling <{url}> after {n} failure(s) in a row (last: {error}). "
+        "Fix it, then run `/grok feeds add {url}` to resume.",
+        "fr": "Je ne lis plus <{url}> après {n} échec(s) de suite (dernier : {error}). "
+        "Corrigez-le, puis lancez `/grok feeds add {url}` pour reprendre.",
+    },
 }
 
 

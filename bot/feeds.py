@@ -1,0 +1,522 @@
+"""Feeds polled on their own: the scheduler of `grokwatch run` and `grokwatch worker --stage
+fetch`.
+
+State lives in Redis (keys in `bot.keys`): a hash per feed (url, the channel that added
+it, etag, last_modified, next_poll, failures, last_error, paused, first_poll_done...), a
+zset of the active feeds by next poll time (the schedule), and per-channel sets.
+
+One poll:
+  * takes the feed's lock (SET NX PX with a random token; released only by its holder,
+    by a compare-and-delete script), so two workers never poll one feed at once, and
+    re-checks that the feed is still due (another worker may have just polled it);
+  * GETs it through `SafeFetcher` with If-None-Match / If-Modified-Since; a 304 costs
+    no parse;
+  * parses it (feedparser), completes items whose summary is short from their page,
+    and hands the items to the `Ingestor`, which dedupes by canonical URL (the article
+    id), by content hash and by near-copy (MinHash), so a changed GUID or date, or a
+    link that gained tracking parameters, is not a new article;
+  * the first successful poll of a new feed stores its backlog `quiet` (indexed, in
+    stories, searchable, but the fan-out queues no alert for it) unless
+    GROKWATCH_FEED_BACKLOG_ALERTS is set;
+  * schedules the next poll: the feed's interval with jitter, or after a failure an
+    exponential backoff (interval × 2^(failures-1), capped, at least a server's
+    Retry-After); after GROKWATCH_FEED_MAX_FAILURES failures in a row, or at once on a
+    permanent error (410 Gone, a refused address, not a feed), the feed is paused and
+    a notice goes to every channel that added it (queued once per pause, delivered by
+    the deliver stage like alerts). `/grok feeds add URL` again resumes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.fetch import BlockedURL, FetchError, SafeFetcher, is_url
+from bot.ingest import Ingestor
+from bot.sources import RawArticle, canonical_url
+from bot.store import RedisStore
+from bot.web import ParsedFeed, WebReader, parse_feed
+from handlers.ports import FeedChange, FeedInfo, platform_of
+from handlers.texts import t
+
+logger = logging.getLogger(__name__)
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Write a feed's state and schedule, unless the feed was removed meanwhile.
+_SAVE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+if ARGV[2] == '' then redis.call('ZREM', KEYS[3], ARGV[1])
+else redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1]) end
+return 1
+"""
+
+
+def feed_id(url: str) -> str:
+    return hashlib.sha256(("feed\n" + canonical_url(url)).encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class FeedConfig:
+    interval: float = 900.0  # seconds between polls of a healthy feed
+    jitter: float = 0.1  # ± this fraction of the delay, so feeds do not poll in lockstep
+    max_backoff: float = 6 * 3600.0
+    max_failures: int = 5  # consecutive failures before the feed is paused
+    backlog_alerts: bool = False  # alert on the items of a new feed's first poll
+    lock_ms: int = 300_000
+    concurrency: int = 8  # feeds polled at once by one process
+    batch: int = 100  # due feeds read per round
+    tick: float = 5.0  # longest sleep between rounds
+
+
+@dataclass(slots=True)
+class FeedState:
+    id: str
+    url: str
+    added_by: str = ""
+    lang: str = "en"
+    title: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    next_poll: float = 0.0
+    last_poll: float = 0.0
+    failures: int = 0
+    last_error: str = ""
+    paused: bool = False
+    pauses: int = 0
+    first_poll_done: bool = False
+    articles: int = 0  # new articles it brought
+    added_at: float = 0.0
+
+    def to_hash(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "added_by": self.added_by,
+            "lang": self.lang,
+            "title": self.title,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "next_poll": repr(self.next_poll),
+            "last_poll": repr(self.last_poll),
+            "failures": str(self.failures),
+            "last_error": self.last_error,
+            "paused": "1" if self.paused else "0",
+            "pauses": str(self.pauses),
+            "first_poll_done": "1" if self.first_poll_done else "0",
+            "articles": str(self.articles),
+            "added_at": repr(self.added_at),
+        }
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[bytes, bytes]) -> FeedState:
+        d = {k.decode(): v.decode() for k, v in raw.items()}
+
+        def num(name: str) -> float:
+            try:
+                return float(d.get(name) or 0)
+            except ValueError:
+                return 0.0
+
+        return cls(
+            id=d["id"],
+            url=d["url"],
+            added_by=d.get("added_by", ""),
+            lang=d.get("lang") or "en",
+            title=d.get("title", ""),
+            etag=d.get("etag", ""),
+            last_modified=d.get("last_modified", ""),
+            next_poll=num("next_poll"),
+            last_poll=num("last_poll"),
+            failures=int(num("failures")),
+            last_error=d.get("last_error", ""),
+            paused=d.get("paused") == "1",
+            pauses=int(num("pauses")),
+            first_poll_done=d.get("first_poll_done") == "1",
+            articles=int(num("articles")),
+            added_at=num("added_at"),
+        )
+
+    def info(self) -> FeedInfo:
+        def dt(ts: float) -> datetime | None:
+            return datetime.fromtimestamp(ts, UTC) if ts else None
+
+        return FeedInfo(
+            url=self.url,
+            title=self.title,
+            added_by=self.added_by,
+            paused=self.paused,
+            failures=self.failures,
+            last_error=self.last_error,
+            last_poll=dt(self.last_poll),
+            next_poll=None if self.paused else dt(self.next_poll),
+            articles=self.articles,
+            first_poll_done=self.first_poll_done,
+        )
+
+
+@dataclass(slots=True)
+class PollResult:
+    status: str  # "ok", "not_modified", "failed", "paused", "skipped"
+    new: int = 0
+    duplicates: int = 0
+    error: str = ""
+    permanent: bool = False
+    alert_ids: list[str] = field(default_factory=list)  # new articles that may alert
+
+
+class FeedManager:
+    """Implements `handlers.ports.FeedService` and runs the poll scheduler."""
+
+    def __init__(
+        self,
+        store: RedisStore,
+        ingestor: Ingestor,
+        web: WebReader,
+        config: FeedConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.ingestor = ingestor
+        self.web = web
+        self.fetcher: SafeFetcher = web.fetcher
+        self.config = config or FeedConfig()
+        self.keys = store.keys
+        self.r = store.r
+        self._release = self.r.register_script(_RELEASE)
+        self._save_script = self.r.register_script(_SAVE)
+        self._sem = asyncio.Semaphore(self.config.concurrency)
+        self.parses = 0  # feed bodies parsed by this process (a 304 parses nothing)
+        self.polls = 0
+
+    # ------------------------------------------------------------- state
+    async def load(self, fid: str) -> FeedState | None:
+        raw = await self.r.hgetall(self.keys.feed(fid))
+        return FeedState.from_hash(raw) if raw else None
+
+    async def _save(self, state: FeedState) -> bool:
+        """Write the state and schedule (unscheduled when paused); False if removed."""
+        due = "" if state.paused else repr(state.next_poll)
+        args: list[str] = [state.id, due]
+        for k, v in state.to_hash().items():
+            args += [k, v]
+        saved = await self._save_script(
+            keys=[self.keys.feeds, self.keys.feed(state.id), self.keys.feeds_due], args=args
+        )
+        return bool(saved)
+
+    def _delay(self, base: float) -> float:
+        j = self.config.jitter
+        return max(0.0, base * (1 + random.uniform(-j, j))) if j else base
+
+    # --------------------------------------------------- FeedService (chat)
+    async def add_feed(self, url: str, channel: str, *, lang: str = "en") -> FeedChange:
+        """Add a feed for a channel and poll it once now (its backlog is indexed without
+        alerts). A refused address, or a URL that is not a feed, is not added."""
+        url = url.strip().strip("<>")
+        if not is_url(url):
+            return FeedChange(ok=False, error="not an http:// or https:// URL", url=url)
+        try:
+            parsed = httpx.URL(url)
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+            await self.fetcher.guard.resolve(parsed.host, port)
+        except BlockedURL as exc:
+            return FeedChange(ok=False, error=str(exc), url=url)
+        except FetchError:
+            pass  # cannot resolve now: a transient problem; the first poll will say
+        except httpx.InvalidURL as exc:
+            return FeedChange(ok=False, error=f"not a valid URL: {exc}", url=url)
+        fid = feed_id(url)
+        existing = await self.load(fid)
+        now = time.time()
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.feed_channels(fid), channel)
+            pipe.sadd(self.keys.channel_feeds(channel), fid)
+            await pipe.execute()
+        if existing is not None:
+            if existing.paused:
+                existing.paused = False
+                existing.failures = 0
+                existing.next_poll = now
+                await self._save(existing)
+                result = await self.poll(fid, force=True)
+                state = await self.load(fid) or existing
+                return FeedChange(
+                    ok=True, status="resumed", feed=state.info(), url=url, error=result.error
+                )
+            return FeedChange(ok=True, status="exists", feed=existing.info(), url=url)
+        state = FeedState(id=fid, url=url, added_by=channel, lang=lang, next_poll=now, added_at=now)
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.feeds, fid, url)
+            pipe.hset(self.keys.feed(fid), mapping=state.to_hash())
+            pipe.zadd(self.keys.feeds_due, {fid: now})
+            await pipe.execute()
+        logger.info("feed %s added by %s", url, channel)
+        result = await self.poll(fid, force=True)
+        if result.status == "failed" and result.permanent:
+            await self._delete(fid)
+            return FeedChange(ok=False, error=result.error, url=url)
+        state = await self.load(fid) or state
+        return FeedChange(
+            ok=True,
+            status="added",
+            feed=state.info(),
+            url=url,
+            indexed=result.new,
+            error=result.error,
+        )
+
+    async def remove_feed(self, url: str, channel: str) -> bool:
+        """Stop polling a feed for a channel (the feed goes when no channel has it)."""
+        fid = feed_id(url.strip().strip("<>"))
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.srem(self.keys.channel_feeds(channel), fid)
+            pipe.srem(self.keys.feed_channels(fid), channel)
+            pipe.scard(self.keys.feed_channels(fid))
+            removed, _, left = await pipe.execute()
+        if not removed:
+            return False
+        if not left:
+            await self._delete(fid)
+        logger.info("feed %s removed by %s", url, channel)
+        return True
+
+    async def _delete(self, fid: str) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.feeds, fid)
+            pipe.zrem(self.keys.feeds_due, fid)
+            pipe.delete(self.keys.feed(fid), self.keys.feed_channels(fid))
+            await pipe.execute()
+
+    async def feeds(self, channel: str | None = None) -> list[FeedInfo]:
+        """The feeds a channel added (every feed when `channel` is None)."""
+        if channel is None:
+            ids = sorted(i.decode() for i in await self.r.hkeys(self.keys.feeds))
+        else:
+            ids = sorted(
+                i.decode() for i in await self.r.smembers(self.keys.channel_feeds(channel))
+            )
+        out = []
+        for fid in ids:
+            state = await self.load(fid)
+            if state is not None:
+                out.append(state.info())
+        return out
+
+    async def ensure_feeds(self, urls: Iterable[str], channel: str = "") -> int:
+        """Add the configured feeds that are not there yet (polled by the scheduler, the
+        first poll quiet like any new feed); returns how many were added."""
+        added = 0
+        now = time.time()
+        for url in urls:
+            fid = feed_id(url)
+            state = FeedState(
+                id=fid,
+                url=url,
+                added_by=channel,
+                next_poll=now + random.uniform(0, 5),
+                added_at=now,
+            )
+            if not await self.r.hsetnx(self.keys.feeds, fid, url):
+                continue
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.hset(self.keys.feed(fid), mapping=state.to_hash())
+                pipe.zadd(self.keys.feeds_due, {fid: state.next_poll})
+                if channel:
+                    pipe.sadd(self.keys.feed_channels(fid), channel)
+                    pipe.sadd(self.keys.channel_feeds(channel), fid)
+                await pipe.execute()
+            added += 1
+        return added
+
+    # -------------------------------------------------------------- polling
+    async def poll(self, fid: str, *, force: bool = False) -> PollResult:
+        """Poll one feed under its lock (see the module docstring)."""
+        token = secrets.token_hex(16)
+        lock = self.keys.feed_lock(fid)
+        if not await self.r.set(lock, token, nx=True, px=self.config.lock_ms):
+            return PollResult("skipped")
+        try:
+            if not force:
+                due = await self.r.zscore(self.keys.feeds_due, fid)
+                if due is None or float(due) > time.time():
+                    return PollResult("skipped")  # paused, removed, or just polled
+            state = await self.load(fid)
+            if state is None or state.paused:
+                return PollResult("skipped")
+            return await self._poll(state)
+        finally:
+            await self._release(keys=[lock], args=[token])
+
+    async def _poll(self, state: FeedState) -> PollResult:
+        self.polls += 1
+        now = time.time()
+        state.last_poll = now
+        try:
+            result = await self.fetcher.fetch(
+                state.url,
+                want="feed",
+                etag=state.etag or None,
+                last_modified=state.last_modified or None,
+            )
+            await self.store.incr_stat("feeds_polled")
+            if result.not_modified:
+                await self.store.incr_stat("feeds_not_modified")
+                state.failures, state.last_error = 0, ""
+                state.next_poll = now + self._delay(self.config.interval)
+                await self._save(state)
+                return PollResult("not_modified")
+            self.parses += 1
+            feed: ParsedFeed = await asyncio.to_thread(parse_feed, result)
+        except FetchError as exc:
+            return await self._failed(state, exc)
+        quiet = not state.first_poll_done and not self.config.backlog_alerts
+        articles = [item.article for item in feed.items]
+        await self.web.complete(articles, skip=self._known)
+        outcomes = await self.ingestor.add(articles, quiet=quiet, near_dups=True)
+        new = [o.id for o in outcomes if o.status == "new" and o.id]
+        dups = sum(o.status == "duplicate" for o in outcomes)
+        if new:
+            await self.store.incr_stat("feed_items_new", len(new))
+        state.etag = result.etag or ""
+        state.last_modified = result.last_modified or ""
+        state.failures = 0
+        state.last_error = feed.warning[:300]
+        state.title = feed.title or state.title
+        state.articles += len(new)
+        state.first_poll_done = True
+        state.next_poll = now + self._delay(self.config.interval)
+        await self._save(state)
+        logger.info(
+            "feed %s: %d item(s), %d new%s, %d duplicate(s)",
+            state.url,
+            len(articles),
+            len(new),
+            " (backlog, no alerts)" if quiet else "",
+            dups,
+        )
+        return PollResult("ok", new=len(new), duplicates=dups, alert_ids=[] if quiet else new)
+
+    async def _known(self, art: RawArticle) -> bool:
+        return await self.store.article_exists(art.article_id())
+
+    async def _failed(self, state: FeedState, exc: FetchError) -> PollResult:
+        await self.store.incr_stat("feed_errors")
+        state.failures += 1
+        state.last_error = str(exc)[:300]
+        backoff = self.config.interval * 2 ** min(state.failures - 1, 30)
+        delay = max(min(self.config.max_backoff, backoff), exc.retry_after)
+        state.next_poll = time.time() + self._delay(delay)
+        pause = exc.permanent or state.failures >= self.config.max_failures
+        logger.warning(
+            "feed %s failed (%d in a row): %s%s",
+            state.url,
+            state.failures,
+            exc,
+            "; paused" if pause else "",
+        )
+        if pause:
+            state.paused = True
+            state.pauses += 1
+        if await self._save(state) and pause:
+            await self.store.incr_stat("feeds_paused")
+            await self._notify_paused(state)
+        return PollResult("failed", error=str(exc), permanent=exc.permanent)
+
+    async def _notify_paused(self, state: FeedState) -> None:
+        channels = sorted(
+            c.decode() for c in await self.r.smembers(self.keys.feed_channels(state.id))
+        )
+        for channel in channels or ([state.added_by] if state.added_by else []):
+            try:
+                platform = platform_of(channel)
+            except ValueError:
+                continue
+            await self.store.queue_notice(
+                platform,
+                channel,
+                f"feed:{state.id}:paused:{state.pauses}",
+                t(state.lang, "feed_paused_title"),
+                t(
+                    state.lang,
+                    "feed_paused_text",
+                    url=state.url,
+                    n=state.failures,
+                    error=state.last_error,
+                ),
+            )
+
+    async def poll_due(self, now: float | None = None) -> int:
+        """Poll the feeds that are due now (at most `batch`); returns how many were polled."""
+        now = time.time() if now is None else now
+        ids = [
+            i.decode()
+            for i in await self.r.zrangebyscore(
+                self.keys.feeds_due, "-inf", now, start=0, num=self.config.batch
+            )
+        ]
+
+        async def one(fid: str) -> bool:
+            async with self._sem:
+                try:
+                    return (await self.poll(fid)).status != "skipped"
+                except (RedisConnectionError, RedisTimeoutError):
+                    raise
+                except Exception:
+                    logger.exception("feed %s: poll failed unexpectedly", fid)
+                    return False
+
+        done = await asyncio.gather(*(one(fid) for fid in ids))
+        return sum(done)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll due feeds until `stop` is set."""
+        logger.info("feed scheduler running")
+        while not stop.is_set():
+            try:
+                await self.poll_due()
+                nxt = await self.r.zrange(self.keys.feeds_due, 0, 0, withscores=True)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                logger.warning("feed scheduler: Redis unavailable (%s); retrying in 1 s", exc)
+                nxt = []
+                await asyncio.sleep(1)
+            wait = self.config.tick
+            if nxt:
+                wait = min(wait, max(0.05, float(nxt[0][1]) - time.time()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+
+class FeedScheduler:
+    """The scheduler as a background task (start/stop), for `run` and `worker`."""
+
+    def __init__(self, manager: FeedManager) -> None:
+        self.manager = manager
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self.manager.run(self._stop), name="feeds")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

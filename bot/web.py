@@ -1,0 +1,304 @@
+"""Feeds and web pages as articles: feedparser for RSS 0.9x/1.0/2.0 and Atom, trafilatura
+for pages (title, date, outlet, language, main text without navigation or comments), the
+stdlib HTML reader of `bot.sources` as the fallback.
+
+`WebReader.read_url` is what `grokwatch ingest URL` and `/grok ingest URL` use; the feed
+scheduler (`bot.feeds`) uses `parse_feed` and `WebReader.complete`. Nothing here raises for
+bad input: a feed that is not one, malformed XML or a page without text becomes a
+`FetchError` or a `Rejected` with a sentence that says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+import trafilatura
+
+from bot.fetch import FetchError, FetchResult, SafeFetcher
+from bot.sources import (
+    RawArticle,
+    Rejected,
+    normalise_lang,
+    parse_datetime,
+    parse_html,
+    shorten_title,
+)
+
+logger = logging.getLogger(__name__)
+
+_BLOCKS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"blockquote", "section", "article", "tr", "table", "pre"}
+)
+_SKIP = frozenset({"script", "style", "noscript", "iframe", "svg", "form", "button"})
+_WS = re.compile(r"[ \t\r\f\v]+")
+_NL = re.compile(r"\n\s*\n+")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """The text of an HTML fragment (a feed summary), paragraphs kept."""
+    if "<" not in fragment and "&" not in fragment:
+        text = fragment
+    else:
+        parser = _Text()
+        try:
+            parser.feed(fragment)
+            parser.close()
+        except (AssertionError, ValueError):  # html.parser is lenient; be safe anyway
+            pass
+        text = "".join(parser.parts)
+    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+    return _NL.sub("\n\n", "\n".join(lines)).strip()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+@dataclass(slots=True)
+class FeedItem:
+    key: str  # the GUID, else the link, else the title: only for logs
+    article: RawArticle
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    lang: str | None
+    items: list[FeedItem] = field(default_factory=list)
+    warning: str = ""  # a problem the parser recovered from (bozo), for the feed's state
+
+
+def _struct_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        y, mo, d, h, mi, sec = (int(x) for x in value[:6])
+        return datetime(y, mo, d, h, mi, min(sec, 59), tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry_text(entry: Any) -> str:
+    best = ""
+    for content in entry.get("content") or []:
+        value = content.get("value") or ""
+        if len(value) > len(best):
+            best = value
+    summary = entry.get("summary") or entry.get("description") or ""
+    if len(summary) > len(best):
+        best = summary
+    return html_to_text(best)
+
+
+def parse_feed(result: FetchResult) -> ParsedFeed:
+    """The items of an RSS/Atom feed body; FetchError when it is not a usable feed."""
+    data = result.content
+    headers = {"content-location": result.url}
+    if result.content_type:
+        ctype = result.content_type + (f"; charset={result.charset}" if result.charset else "")
+        headers["content-type"] = ctype
+    # bytes, never a string: feedparser fetches a string that looks like a URL itself
+    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
+    bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    entries = parsed.get("entries") or []
+    if not entries and (bozo is not None or not parsed.get("version")):
+        head = data[:1024].lower()
+        if b"<html" in head or b"<!doctype html" in head:
+            raise FetchError("the URL serves an HTML page, not an RSS or Atom feed", permanent=True)
+        if bozo is not None:
+            raise FetchError(f"malformed feed XML: {bozo}")
+        raise FetchError("the body is not an RSS or Atom feed", permanent=True)
+    meta = parsed.get("feed") or {}
+    feed_title = html_to_text(meta.get("title") or "") or None
+    feed_lang = normalise_lang(meta.get("language"))
+    out = ParsedFeed(title=feed_title or "", lang=feed_lang)
+    if bozo is not None:
+        out.warning = f"{type(bozo).__name__}: {bozo}"
+        logger.info("feed %s parsed with a problem: %s", result.url, out.warning)
+    for entry in entries:
+        link = entry.get("link") or None
+        if link and not link.lower().startswith(("http://", "https://")):
+            link = None
+        text = _entry_text(entry)
+        title = html_to_text(entry.get("title") or "")
+        if not title and text:
+            title = shorten_title(text.split("\n", 1)[0])
+        if not title and not text:
+            continue
+        published = (
+            _struct_dt(entry.get("published_parsed"))
+            or _struct_dt(entry.get("updated_parsed"))
+            or parse_datetime(entry.get("published") or entry.get("updated"))
+        )
+        lang = feed_lang
+        for content in entry.get("content") or []:
+            lang = normalise_lang(content.get("language")) or lang
+        out.items.append(
+            FeedItem(
+                key=str(entry.get("id") or link or title),
+                article=RawArticle(
+                    title=title,
+                    text=text,
+                    url=link,
+                    path=None,
+                    source=feed_title,
+                    published_at=published,
+                    lang=lang,
+                ),
+            )
+        )
+    return out
+
+
+def extract_page(result: FetchResult) -> RawArticle | Rejected:
+    """A web page as an article: trafilatura first (main text without navigation, share
+    bars or comments, plus title, date, site name and language), the stdlib reader as the
+    fallback."""
+    html = result.text()
+    fallback = parse_html(html, result.url)
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=result.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            favor_precision=True,
+            as_dict=False,
+        )
+    except Exception as exc:  # trafilatura has many internal failure modes; never crash
+        logger.warning("trafilatura failed on %s: %s", result.url, exc)
+        doc = None
+    text = html_to_text(str(getattr(doc, "text", "") or "")) if doc is not None else ""
+    if not text:
+        if isinstance(fallback, RawArticle):
+            fallback.path = None
+            fallback.url = fallback.url or result.url
+        return fallback
+    base = fallback if isinstance(fallback, RawArticle) else None
+    title = str(getattr(doc, "title", "") or "") or (base.title if base else "")
+    if not title:
+        title = shorten_title(text.split("\n", 1)[0])
+    published = parse_datetime(getattr(doc, "date", None)) or (base.published_at if base else None)
+    if base and base.published_at and published and base.published_at.date() == published.date():
+        published = base.published_at  # trafilatura keeps the day only; the page has the time
+    source = str(getattr(doc, "sitename", "") or "") or (base.source if base else None)
+    lang = normalise_lang(getattr(doc, "language", None)) or (base.lang if base else None)
+    url = (base.url if base and base.url else None) or result.url
+    return RawArticle(
+        title=" ".join(title.split()),
+        text=text,
+        url=url,
+        path=None,
+        source=source or None,
+        published_at=published,
+        lang=lang,
+    )
+
+
+Skip = Callable[[RawArticle], Awaitable[bool]]
+
+
+class WebReader:
+    """Feeds and pages by URL, with feed items whose summary is short completed from their
+    page."""
+
+    def __init__(
+        self,
+        fetcher: SafeFetcher,
+        *,
+        complete_below_words: int = 80,
+        max_page_fetches: int = 10,
+        concurrency: int = 4,
+    ) -> None:
+        self.fetcher = fetcher
+        self.complete_below_words = complete_below_words
+        self.max_page_fetches = max_page_fetches
+        self._sem = asyncio.Semaphore(concurrency)
+        self.pages_fetched = 0
+
+    async def read_url(self, url: str) -> list[RawArticle | Rejected]:
+        """The articles at `url`: every item of a feed, or the one article of a page."""
+        try:
+            result = await self.fetcher.fetch(url, want="any")
+            if result.kind == "feed":
+                feed = parse_feed(result)
+                articles = [item.article for item in feed.items]
+                await self.complete(articles)
+                if not articles:
+                    return [Rejected(url, "the feed has no items")]
+                return list(articles)
+            page = extract_page(result)
+        except FetchError as exc:
+            return [Rejected(url, str(exc))]
+        if isinstance(page, Rejected):
+            return [Rejected(url, page.reason)]
+        page.url = page.url or url
+        return [page]
+
+    async def complete(self, articles: Sequence[RawArticle], skip: Skip | None = None) -> int:
+        """Fill in feed items whose text is short from their page (at most
+        `max_page_fetches` per call; `skip` says which are known already). Returns how
+        many were completed. A page that cannot be fetched leaves its item as it was."""
+        todo = []
+        for art in articles:
+            if not art.url or word_count(art.text) >= self.complete_below_words:
+                continue
+            if skip is not None and await skip(art):
+                continue
+            todo.append(art)
+            if len(todo) >= self.max_page_fetches:
+                break
+        done = await asyncio.gather(*(self._complete_one(a) for a in todo))
+        return sum(done)
+
+    async def _complete_one(self, art: RawArticle) -> bool:
+        assert art.url
+        async with self._sem:
+            try:
+                result = await self.fetcher.fetch(art.url, want="page")
+            except FetchError as exc:
+                logger.info("page of feed item %s not fetched: %s", art.url, exc)
+                return False
+        self.pages_fetched += 1
+        page = await asyncio.to_thread(extract_page, result)
+        if isinstance(page, Rejected) or word_count(page.text) <= word_count(art.text):
+            return False
+        art.text = page.text
+        art.title = art.title or page.title
+        art.published_at = art.published_at or page.published_at
+        art.lang = art.lang or page.lang
+        art.source = art.source or page.source
+        return True

@@ -1,0 +1,106 @@
+"""Feeds: /grok feeds add URL, /grok feeds remove URL, /grok feeds list."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from handlers.context import CommandRequest, HandlerContext
+from handlers.format import clip
+from handlers.ports import FeedInfo
+from handlers.registry import Param, command
+from handlers.reply import Field, Reply, defang
+from handlers.texts import t
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = ("add", "remove", "list")
+
+
+def _when(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "—"
+
+
+def _state(feed: FeedInfo, lang: str) -> str:
+    if feed.paused:
+        return t(lang, "feed_state_paused", n=feed.failures)
+    if feed.failures:
+        return t(lang, "feed_state_failing", n=feed.failures)
+    return t(lang, "feed_state_ok")
+
+
+def _feed_field(feed: FeedInfo, lang: str) -> Field:
+    lines = [
+        f"<{feed.url}>",
+        t(
+            lang,
+            "feed_line",
+            state=_state(feed, lang),
+            articles=feed.articles,
+            last=_when(feed.last_poll),
+            next=_when(feed.next_poll),
+        ),
+    ]
+    if feed.last_error:
+        lines.append(t(lang, "feed_last_error", error=defang(clip(feed.last_error, 200))))
+    return Field(defang(clip(feed.title or feed.url, 100)), "\n".join(lines))
+
+
+@command(
+    "feeds",
+    Param(
+        "action",
+        "add, remove or list (the default)",
+        kind="choice",
+        required=False,
+        choices=ACTIONS,
+        positional=True,
+        description_fr="add (ajouter), remove (retirer) ou list (lister, par défaut)",
+    ),
+    Param(
+        "url",
+        "the feed's address (RSS or Atom), for add and remove",
+        required=False,
+        rest=True,
+        description_fr="l'adresse du flux (RSS ou Atom), pour add et remove",
+    ),
+    manage=True,
+    help_fr="Les flux RSS/Atom suivis pour ce salon : ajouter, retirer, lister.",
+)
+async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
+    """The RSS/Atom feeds this channel added: `/grok feeds add URL`, `remove URL`, `list`.
+
+    The bot polls each feed on its own; new articles alert the channels that track what
+    they mention. A new feed's existing items are indexed without alerts. A feed that
+    keeps failing is paused with a notice here; adding it again resumes it.
+    """
+    if ctx.feeds is None:
+        return Reply.error(t(req.lang, "feeds_unavailable"))
+    action = req.args.get("action", "list")
+    url = req.args.get("url", "").strip().strip("<>")
+    if action == "list":
+        listed = await ctx.feeds.feeds(req.channel)
+        if not listed:
+            return Reply(text=t(req.lang, "feeds_none"))
+        return Reply(
+            text="",
+            title=t(req.lang, "feeds_title", n=len(listed)),
+            fields=[_feed_field(f, req.lang) for f in listed[:20]],
+        )
+    if not url:
+        return Reply.error(t(req.lang, "feeds_need_url", action=action))
+    if action == "remove":
+        if await ctx.feeds.remove_feed(url, req.channel):
+            logger.info("%s removed feed %s in %s", req.user, url, req.channel)
+            return Reply(text=t(req.lang, "feeds_removed", url=url))
+        return Reply.error(t(req.lang, "feeds_not_found", url=url))
+    change = await ctx.feeds.add_feed(url, req.channel, lang=req.lang)
+    if not change.ok:
+        return Reply.error(t(req.lang, "feeds_refused", url=url, error=defang(change.error)))
+    logger.info("%s added feed %s in %s (%s)", req.user, url, req.channel, change.status)
+    key = {"added": "feeds_added", "resumed": "feeds_resumed"}.get(change.status, "feeds_exists")
+    text = t(req.lang, key, url=url, n=change.indexed)
+    if change.error:
+        text += " " + t(req.lang, "feeds_first_poll_failed", error=defang(change.error))
+    fields = [_feed_field(change.feed, req.lang)] if change.feed else []
+    return Reply(text=text, fields=fields)
