@@ -64,7 +64,7 @@ def _feed_field(feed: FeedInfo, lang: str) -> Field:
         rest=True,
         description_fr="l'adresse du flux (RSS ou Atom), pour add et remove",
     ),
-    manage=True,
+    manage_when={"action": ("add", "remove")},  # listing is open to everyone
     help_fr="Les flux RSS/Atom suivis pour ce salon : ajouter, retirer, lister.",
 )
 async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:

@@ -33,6 +33,8 @@ async def help_(ctx: HandlerContext, req: CommandRequest) -> Reply:
             lines.append(f"- `{p.name}`{'' if p.required else ' (optional)'}: {desc}")
         if spec.manage:
             lines.append("_Needs permission to manage the channel._")
+        for name, values in spec.manage_when:
+            lines.append(f"_`{name}` {'/'.join(values)} needs permission to manage the channel._")
         return Reply(text="\n".join(lines), title=f"`{spec.usage}`")
     fields = [
         Field(f"`{spec.usage}`", spec.description(req.lang))

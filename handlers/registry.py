@@ -11,7 +11,7 @@ import inspect
 import logging
 import secrets
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,6 +60,14 @@ class CommandSpec:
     details: str  # the rest of the docstring
     manage: bool  # changes channel settings: needs the manage permission
     help_fr: str = ""
+    # or only some uses do: {"action": ("add", "remove")} — reading stays open to all
+    manage_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def needs_manage(self, args: Mapping[str, str | None]) -> bool:
+        """Whether running with these arguments needs the manage permission."""
+        if self.manage:
+            return True
+        return any((args.get(name) or "").casefold() in values for name, values in self.manage_when)
 
     @property
     def usage(self) -> str:
@@ -82,9 +90,14 @@ REGISTRY: dict[str, CommandSpec] = {}
 
 
 def command(
-    name: str, *params: Param, manage: bool = False, help_fr: str = ""
+    name: str,
+    *params: Param,
+    manage: bool = False,
+    manage_when: Mapping[str, tuple[str, ...]] | None = None,
+    help_fr: str = "",
 ) -> Callable[[Handler], Handler]:
-    """Register a handler under `/grok NAME`."""
+    """Register a handler under `/grok NAME`. `manage`: every use changes the channel's
+    settings; `manage_when`: only uses with these argument values do."""
     if sum(p.rest for p in params) > 1:
         raise ValueError(f"{name}: at most one free-text parameter")
 
@@ -101,6 +114,7 @@ def command(
             details=rest.strip(),
             manage=manage,
             help_fr=help_fr,
+            manage_when=tuple((k, tuple(v)) for k, v in (manage_when or {}).items()),
         )
         return func
 
@@ -192,7 +206,7 @@ async def dispatch(ctx: HandlerContext, request: CommandRequest) -> Reply:
         validate_args(spec, request.args, lang=request.lang)
     except ParseError as exc:
         return Reply.error(str(exc))
-    if spec.manage and not request.can_manage:
+    if spec.needs_manage(request.args) and not request.can_manage:
         return Reply.error(t(request.lang, "not_allowed", name=spec.name))
     try:
         reply = await spec.func(ctx, request)

@@ -571,7 +571,10 @@ class DiscordTransport:
     ) -> None:
         """A slash command: defer first (the 3-second rule), then run it, then answer."""
         in_guild = interaction.guild_id is not None
-        refused = spec.manage and not (in_guild and interaction.permissions.manage_channels)
+        wanted = {k: v for k, v in options.items() if v is not None}
+        refused = spec.needs_manage(wanted) and not (
+            in_guild and interaction.permissions.manage_channels
+        )
         await interaction.response.defer(ephemeral=refused or not in_guild, thinking=True)
         request = to_command(
             spec.name,

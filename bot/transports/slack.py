@@ -681,7 +681,9 @@ class SlackTransport:
 
     async def _prepare(self, request: CommandRequest, user_id: str) -> None:
         spec = REGISTRY.get(request.name)
-        request.can_manage = bool(spec and spec.manage and await self.may_manage(user_id))
+        request.can_manage = bool(
+            spec and spec.needs_manage(request.args) and await self.may_manage(user_id)
+        )
 
     # -------------------------------------------------------------- listeners
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
