@@ -178,11 +178,35 @@ def _tokens(settings: Settings) -> list[Check]:
     return checks
 
 
+def _ingestion(settings: Settings) -> list[Check]:
+    checks = [
+        Check(
+            "HTTP ingest API",
+            True,
+            f"on at http://{settings.api_host}:{settings.api_port}/v1/articles"
+            if settings.api_token
+            else "off (set GROKWATCH_API_TOKEN to accept POST /v1/articles)",
+        ),
+        Check("feeds", True, f"{len(settings.feeds)} in the settings (channels add more)"),
+    ]
+    if settings.allow_private_urls:
+        checks.append(
+            Check(
+                "private URLs",
+                True,
+                "GROKWATCH_ALLOW_PRIVATE_URLS is on: chat users can make the bot fetch "
+                "addresses on your network; prefer GROKWATCH_URL_ALLOWLIST",
+            )
+        )
+    return checks
+
+
 async def run_checks(settings: Settings, console: Console) -> bool:
     checks = [Check("settings", True, f"data dir {settings.data_dir}")]
     checks += await _redis(settings)
     checks += _models(settings)
     checks += _tokens(settings)
+    checks += _ingestion(settings)
     table = Table(show_header=False, box=None)
     for c in checks:
         table.add_row("[green]OK[/green]" if c.ok else "[red]FIX[/red]", c.name, c.detail)
