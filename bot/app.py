@@ -187,6 +187,9 @@ class App:
     async def set_thread_ref(self, channel: str, key: str, ref: str) -> bool:
         return await self.store.set_thread_ref(channel, key, ref)
 
+    async def mark_sending(self, channel: str, key: str, value: str) -> str | None:
+        return await self.store.mark_sending(channel, key, value)
+
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)
 

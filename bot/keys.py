@@ -168,6 +168,10 @@ class Keys:
         """set of notice ids queued in an outbox (queued once, ever)."""
         return self._k("notices")
 
+    def sending(self, channel: str, key: str) -> str:
+        """An intent mark written before a platform post (expires; see store.mark_sending)."""
+        return self._k("chan", channel, "sending", key)
+
     # streams
     @property
     def ingest_stream(self) -> str:

@@ -576,6 +576,17 @@ class RedisStore:
         """Remember the message that opens a thread; False if one was already set."""
         return bool(await self.r.hsetnx(self.keys.threads(channel), key, ref))
 
+    async def mark_sending(
+        self, channel: str, key: str, value: str, ttl_s: int = 7 * 86400
+    ) -> str | None:
+        """Note that delivery `key` is about to be posted; return the earlier note if one
+        exists (a retry after a crash). Notes expire, so they never pile up."""
+        k = self.keys.sending(channel, key)
+        if await self.r.set(k, value, nx=True, ex=ttl_s):
+            return None
+        raw = await self.r.get(k)
+        return raw.decode() if raw else None
+
     # ------------------------------------------------------------ pausing
     async def pause_channel(self, channel: str, reason: str) -> None:
         payload = json.dumps({"reason": reason, "at": _iso(datetime.now(UTC))})

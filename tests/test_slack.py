@@ -406,6 +406,9 @@ async def test_alert_is_posted_once_with_blocks(env: Env, tmp_path: Path) -> Non
     assert await env.app.store.delivered_count("slack:T1:C1") == 1
     await env.app.deliver_pending()
     assert len(env.fake.of("chat.postMessage")) == 1
+    # the intent mark written before posting expires instead of piling up
+    marks = await env.app.store.r.keys(env.app.store.keys.sending("slack:T1:C1", "*"))
+    assert len(marks) == 1 and 0 < await env.app.store.r.ttl(marks[0]) <= 7 * 86400
 
 
 async def test_rate_limit_waits_retry_after_then_delivers_once(env: Env, tmp_path: Path) -> None:

@@ -55,3 +55,6 @@ class BotCore(Protocol):
         """The platform reference (message id, ts) of the message opening thread `key`."""
 
     async def set_thread_ref(self, channel: str, key: str, ref: str) -> bool: ...
+
+    async def mark_sending(self, channel: str, key: str, value: str) -> str | None:
+        """Note that a delivery is about to be posted; the earlier note on a retry."""

@@ -880,9 +880,9 @@ class SlackTransport:
         """Post an alert; raise DeliveryError (permanent when the channel is gone).
 
         Idempotent across a crash between the post and the pipeline's record of it: the
-        first message carries the alert's key in its metadata, and an intent mark is kept
-        (through `core.set_thread_ref`) before posting; when a mark is found on a retry,
-        the channel's recent history is searched for the key before posting again.
+        first message carries the alert's key in its metadata, and an expiring intent mark
+        is kept (through `core.mark_sending`) before posting; when a mark is found on a
+        retry, the channel's recent history is searched for the key before posting again.
         """
         _, channel_id = split_channel(target)
         messages = render(reply)
@@ -892,15 +892,12 @@ class SlackTransport:
             thread_ts: str | None = None
             if reply.thread_key and self.threads:
                 thread_ts = await self.core.thread_ref(target, reply.thread_key)
-            previous = await self.core.thread_ref(target, mark)
-            if previous is not None:
-                if await self._already_posted(channel_id, key, previous):
-                    logger.info("Slack: alert %s was posted before a crash; not posted again", key)
-                    return
-            else:
-                await self.core.set_thread_ref(
-                    target, mark, json.dumps({"at": time.time(), "thread": thread_ts})
-                )
+            previous = await self.core.mark_sending(
+                target, mark, json.dumps({"at": time.time(), "thread": thread_ts})
+            )
+            if previous is not None and await self._already_posted(channel_id, key, previous):
+                logger.info("Slack: alert %s was posted before a crash; not posted again", key)
+                return
             first_ts: str | None = None
             for i, message in enumerate(messages):
                 kwargs: dict[str, Any] = dict(message)
