@@ -121,11 +121,16 @@ class Pipeline:
         langs = [rec.lang for _, rec in rows]
         analyses = await asyncio.to_thread(self.analyzer.fast, docs, langs) if rows else []
         k = self.store.keys
-        for (_, rec), analysis in zip(rows, analyses, strict=True):
-            await self.store.save_analysis(rec, analysis, "fast")
+        pairs = list(zip((rec for _, rec in rows), analyses, strict=True))
+        # the batch's index writes are independent: overlap their round trips
+        await asyncio.gather(*(self.store.save_analysis(r, a, "fast") for r, a in pairs))
+        for rec, analysis in pairs:  # stories in order: each may join an earlier one's
             rec.entities = analysis.entities
             await self.stories.assign(rec)
-            await self.store.r.xadd(k.analyzed_stream, {"id": rec.id})
+        async with self.store.r.pipeline(transaction=False) as pipe:
+            for rec, _ in pairs:
+                pipe.xadd(k.analyzed_stream, {"id": rec.id})
+            await pipe.execute()
         return [eid for eid, _ in entries]
 
     async def enrich(self, entries: Sequence[Entry]) -> list[str]:
