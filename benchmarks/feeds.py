@@ -25,8 +25,8 @@ from rich.console import Console
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import App
-from bot.embedded import EmbeddedRedis
-from bot.feeds import feed_id
+from bot.ingest.feeds import feed_id
+from bot.ops.embedded import EmbeddedRedis
 from bot.settings import load_settings
 from bot.transports.console import ConsoleTransport
 from tests.web_fake import FakeWeb

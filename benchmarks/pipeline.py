@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import App, sample_corpus_dir  # noqa: E402
+from bot.ingest.sources import read_paths  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.sources import RawArticle, read_paths  # noqa: E402
+from handlers.model import RawArticle  # noqa: E402
 from nlp.catalog import Catalog  # noqa: E402
 from nlp.pipeline import Analyzer  # noqa: E402
 

@@ -14,28 +14,26 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.api import ApiServer
 from bot.charts import Charts
-from bot.embedded import EmbeddedRedis
-from bot.feeds import FeedConfig, FeedManager, FeedScheduler
-from bot.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
-from bot.ingest import Ingestor
-from bot.keys import Keys
-from bot.pipeline import Pipeline
+from bot.ingest.api import ApiServer
+from bot.ingest.feeds import FeedConfig, FeedManager, FeedScheduler
+from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
+from bot.ingest.service import Ingestor
+from bot.ingest.web import WebReader
+from bot.ops.embedded import EmbeddedRedis
+from bot.pipeline.stages import Pipeline
 from bot.settings import Settings
-from bot.store import RedisStore
+from bot.store.keys import Keys
+from bot.store.redis_store import RedisStore
 from bot.transports import create_transport
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
-from bot.web import WebReader
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import complete_entity
-from handlers.ports import IngestOutcome
+from handlers.model import BadChannel, ChannelAddress, EntityInfo, IngestOutcome
 from handlers.registry import ParseError, dispatch, parse_command
 from handlers.reply import Reply
 from nlp.catalog import Catalog
-from nlp.lang import detect_language
-from nlp.models import EntityInfo
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -162,14 +160,20 @@ class App:
     ) -> Reply:
         """One chat command as typed; the reply (errors are replies too).
 
-        The bot's own words are in `lang`, else in the language the command's text is
-        written in when that is clearly French, else in GROKWATCH_LANGUAGE."""
-        lang = lang or reply_language(line, self.settings.language)
+        `channel` without a platform ("found") is the console channel of that name. The
+        reply's language is decided by dispatch (`handlers.registry.reply_language`), with
+        `lang`, else GROKWATCH_LANGUAGE, as its hint."""
         try:
-            request: CommandRequest = parse_command(line, lang=lang)
+            address = ChannelAddress.parse(
+                channel or self.settings.console_channel, default_platform="console"
+            )
+        except BadChannel as exc:
+            return Reply.error(f"{exc}. Give the channel as console:<name>, or see `--help`.")
+        try:
+            request: CommandRequest = parse_command(line, lang=lang or self.settings.language)
         except ParseError as exc:
             return Reply.error(str(exc))
-        request.channel = channel or self.settings.console_channel
+        request.channel = address
         request.user = user or self.settings.console_user
         request.can_manage = can_manage
         return await dispatch(self.context, request)
@@ -220,14 +224,6 @@ def feed_config(s: Settings) -> FeedConfig:
         concurrency=s.feed_concurrency,
         lock_ms=int(max(60.0, s.fetch_total_timeout * (2 + s.feed_page_fetches)) * 1000),
     )
-
-
-def reply_language(line: str, default: str) -> str:
-    """ "fr" when the free text of a command is French ("/grok ask Quand …"), else default."""
-    words = line.split()[2:]
-    if len(words) >= 3 and detect_language(" ".join(words)) == "fr":
-        return "fr"
-    return default
 
 
 def _redact(url: str) -> str:

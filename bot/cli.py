@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 
 from bot.app import App, sample_corpus_dir
-from bot.embedded import EmbeddedRedisError
+from bot.ops.embedded import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import SchemaMismatch
+from bot.store.redis_store import SchemaMismatch
 from bot.transports.console import ConsoleTransport
 from handlers.reply import Reply
 
@@ -253,7 +253,8 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
 ) -> None:
     """NLP only, no store: language, title and entities of each document."""
-    from bot.sources import Rejected, read_paths
+    from bot.ingest.sources import read_paths
+    from handlers.model import Rejected
     from nlp.catalog import Catalog
     from nlp.pipeline import Analyzer
 
@@ -326,7 +327,7 @@ def say(
 @cli.command()
 def doctor() -> None:
     """Check the settings, Redis, the language models and the tokens; say what to fix."""
-    from bot.doctor import run_checks
+    from bot.ops.doctor import run_checks
 
     settings = _settings()
     ok = asyncio.run(run_checks(settings, Console()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.format import clip, day, outlet, quote, sentence_at
-from handlers.ports import ArticleRecord
+from handlers.model import ArticleRecord
 from handlers.reply import Button, Field, Reply, defang
 from handlers.texts import t
 from nlp.catalog import Catalog

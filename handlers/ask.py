@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from handlers.context import CommandRequest, HandlerContext
 from handlers.format import quote
-from handlers.ports import ArticleRecord
+from handlers.model import ArticleRecord
 from handlers.registry import Param, command
 from handlers.reply import Field, Reply
 from handlers.story import Cites

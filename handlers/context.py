@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from handlers.model import ChannelAddress
 from handlers.ports import ChartMaker, FeedService, IngestService, StoreProtocol
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
+
+CONSOLE_DEMO = ChannelAddress("console", "demo")
 
 
 @dataclass(slots=True)
@@ -16,7 +19,7 @@ class CommandRequest:
     name: str
     args: dict[str, str] = field(default_factory=dict)
     raw: str = ""
-    channel: str = "console:demo"
+    channel: ChannelAddress = CONSOLE_DEMO  # parsed where the request came in
     user: str = "console:you"
     can_manage: bool = False  # may change this channel's settings (tracking, feeds)
     lang: str = "en"  # the language of the bot's own words in the reply

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from handlers.context import HandlerContext
+from handlers.model import EntityInfo
 from handlers.registry import Param
 from handlers.texts import t
-from nlp.models import EntityInfo
 from nlp.terms import fold
 
 # the entity argument of track, untrack, mentions (and later who, quotes, trend)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from handlers.ports import ArticleRecord
+from handlers.model import ArticleRecord
 from handlers.reply import Citation, defang
 from handlers.texts import t
 

@@ -18,9 +18,9 @@ from typing import Literal
 from rapidfuzz import process
 
 from handlers.context import CommandRequest, HandlerContext
-from handlers.ports import scope_of
 from handlers.reply import Reply
 from handlers.texts import t
+from nlp.lang import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,28 @@ def command(
     return register
 
 
+def reply_language(words: str, hint: str) -> str:
+    """The language of the bot's own words in a reply, the same rule on every platform:
+    French when the user's words (three or more) are clearly French ("Quand xAI a-t-elle
+    été fondée ?"), else `hint`: the language the platform reports for the user's client,
+    or GROKWATCH_LANGUAGE."""
+    if len(words.split()) >= 3 and detect_language(words) == "fr":
+        return "fr"
+    return hint
+
+
+def _user_words(request: CommandRequest) -> str:
+    """The free text the user wrote (a question, search words), not names or options."""
+    spec = REGISTRY.get(request.name)
+    free = {p.name for p in spec.params if p.rest and p.kind == "text"} if spec else set()
+    return " ".join(v for k, v in request.args.items() if k in free)
+
+
 def parse_command(line: str, *, lang: str = "en") -> CommandRequest:
-    """Parse a command line as typed in a chat. Raises ParseError with the reply text."""
+    """Parse a command line as typed in a chat. Raises ParseError with the reply text.
+
+    `lang` is the hint for `reply_language`; the request's `lang` is the language decided."""
+    lang = reply_language(" ".join(line.split()[2:]), lang)
     text = line.strip()
     lowered = text.casefold()
     for prefix in PREFIXES:
@@ -198,7 +218,9 @@ def validate_args(spec: CommandSpec, args: dict[str, str], *, lang: str = "en") 
 
 
 async def dispatch(ctx: HandlerContext, request: CommandRequest) -> Reply:
-    """Run a parsed request: checks permission, runs the handler, never raises."""
+    """Run a parsed request: decides the reply language, checks permission, runs the
+    handler, never raises."""
+    request.lang = reply_language(_user_words(request), request.lang)
     spec = REGISTRY.get(request.name)
     if spec is None:
         return Reply.error(unknown_command_text(request.name, request.lang))
@@ -223,7 +245,7 @@ async def _add_pause_notice(ctx: HandlerContext, request: CommandRequest, reply:
     paused (the platform refused them), and how to resume."""
     if request.name == "resume":
         return
-    paused = await ctx.store.paused_channels(scope_of(request.channel))
+    paused = await ctx.store.paused_channels(request.channel.scope_key)
     if paused:
         notes = "; ".join(f"{ch.rsplit(':', 1)[-1]}: {why}" for ch, why in sorted(paused.items()))
         reply.footer = t(request.lang, "paused_notice", notes=notes) + (

@@ -19,7 +19,7 @@ from typing import TypeVar
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import ENTITY, resolve_entity
 from handlers.format import citation, clip, day, quote
-from handlers.ports import ArticleRecord, StoryRecord
+from handlers.model import ArticleRecord, StoryRecord
 from handlers.registry import Param, command
 from handlers.reply import Citation, Field, Reply
 from handlers.texts import t

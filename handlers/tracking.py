@@ -8,11 +8,10 @@ from typing import cast
 
 from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import ENTITY, entity_name, resolve_entity
-from handlers.ports import Subscription, platform_of, scope_of
+from handlers.model import SALIENCE_LEVELS, SalienceLevel, Subscription
 from handlers.registry import Param, command
 from handlers.reply import Button, Field, Reply
 from handlers.texts import t
-from nlp.models import SALIENCE_LEVELS, SalienceLevel
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ async def track(ctx: HandlerContext, req: CommandRequest) -> Reply:
     level = cast(SalienceLevel, req.args.get("min", "low"))
     is_new = await ctx.store.track(
         Subscription(
-            channel=req.channel,
+            channel=str(req.channel),
             entity_id=ent.id,
             min_level=level,
             added_by=req.user,
@@ -75,7 +74,7 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    removed = await ctx.store.untrack(req.channel, ent.id)
+    removed = await ctx.store.untrack(str(req.channel), ent.id)
     if not removed:
         return Reply.error(t(req.lang, "not_tracked", name=ent.name, id=ent.id))
     logger.info("%s untracks %s in %s", req.user, ent.id, req.channel)
@@ -85,7 +84,7 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("tracked", help_fr="Ce que ce salon suit.")
 async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """List the entities tracked in this channel."""
-    subs = await ctx.store.subscriptions(req.channel)
+    subs = await ctx.store.subscriptions(str(req.channel))
     if not subs:
         return Reply(text=t(req.lang, "tracked_none"))
     fields = []
@@ -109,9 +108,9 @@ async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("resume", manage=True, help_fr="Reprendre les alertes suspendues dans ce salon.")
 async def resume(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """Resume alerts in this channel after the bot lost access to it (kept alerts are sent)."""
-    paused = await ctx.store.paused_channels(scope_of(req.channel))
-    if req.channel not in paused:
+    paused = await ctx.store.paused_channels(req.channel.scope_key)
+    if str(req.channel) not in paused:
         return Reply(text=t(req.lang, "not_paused"))
-    n = await ctx.store.resume_channel(req.channel, platform_of(req.channel))
+    n = await ctx.store.resume_channel(str(req.channel), req.channel.platform)
     logger.info("%s resumed alerts in %s (%d re-queued)", req.user, req.channel, n)
     return Reply(text=t(req.lang, "resumed", n=n))

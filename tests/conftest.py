@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 
 from bot.app import App
-from bot.embedded import EmbeddedRedis
+from bot.ops.embedded import EmbeddedRedis
 from bot.settings import Settings, load_settings
 from bot.transports.console import ConsoleTransport
 from handlers.reply import Reply

@@ -127,10 +127,9 @@ async def test_worker_process_runs_the_stages_of_another_process(
 
     import redis.asyncio as aioredis
 
-    from bot.keys import Keys
-    from bot.sources import RawArticle
-    from bot.store import RedisStore
-    from handlers.ports import Subscription
+    from bot.store.keys import Keys
+    from bot.store.redis_store import RedisStore
+    from handlers.model import RawArticle, Subscription
 
     prefix = "w" + uuid.uuid4().hex[:10]
     env = {k: v for k, v in os.environ.items()}

@@ -153,7 +153,7 @@ def test_to_command_builds_the_neutral_request() -> None:
         permissions=discord.Permissions(manage_channels=True),
         locale=discord.Locale.french,
     )
-    assert (req.name, req.args, req.channel, req.user) == (
+    assert (req.name, req.args, str(req.channel), req.user) == (
         "track",
         {"entity": "Elon Musk"},
         "discord:1:2",

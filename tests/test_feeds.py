@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.feeds import FeedManager, feed_id
-from bot.fetch import FetchResult
-from bot.ingest import INGEST_STAGES
+from bot.ingest.feeds import FeedManager, feed_id
+from bot.ingest.fetch import FetchResult
+from bot.ingest.service import INGEST_STAGES
+from bot.ingest.web import extract_page, parse_feed
 from bot.settings import Settings
-from bot.web import extract_page, parse_feed
 from tests.conftest import ChatBot
 from tests.web_fake import FakeWeb
 

@@ -1,4 +1,4 @@
-"""Safe HTTP (bot.fetch) against a loopback server: timeouts, size caps, redirects, content
+"""Safe HTTP (bot.ingest.fetch) against a loopback server: timeouts, size caps, redirects, content
 types, and addresses refused after DNS resolution and on every hop, before any
 connection. Nothing here sends traffic off this machine: refused addresses are checked
 with a recording transport that must never be called."""
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.fetch import (
+from bot.ingest.fetch import (
     DEFAULT_USER_AGENT,
     BlockedURL,
     FetchError,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import sample_corpus_dir
-from bot.sources import read_paths
-from bot.streams import StreamWorker
+from bot.ingest.sources import read_paths
+from bot.pipeline.streams import StreamWorker
 from tests.conftest import ChatBot
 
 GROK_FR = """---

@@ -265,7 +265,7 @@ def test_to_command_from_a_slash_command_payload() -> None:
     request = to_command(payload)
     assert request.name == "track"
     assert request.args == {"entity": "Elon Musk", "min": "high"}
-    assert request.channel == channel_ref("T1", "C1") == "slack:T1:C1"
+    assert str(request.channel) == str(channel_ref("T1", "C1")) == "slack:T1:C1"
     assert request.user == "slack:U1" and request.can_manage is False
     with pytest.raises(ParseError, match="n'existe pas"):
         to_command({**payload, "text": "trak x"}, lang="fr")
@@ -281,7 +281,7 @@ def test_mention_to_command_strips_the_bot_mention() -> None:
     }
     request = mention_to_command(event, "T1")
     assert request.name == "track" and request.args["entity"] == "Elon Musk"
-    assert request.channel == "slack:T1:C1"
+    assert str(request.channel) == "slack:T1:C1"
 
 
 def test_image_reply_renders_without_the_file(tmp_path: Path) -> None:

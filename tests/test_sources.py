@@ -1,4 +1,4 @@
-"""Tests for bot.sources: reading articles from files and folders."""
+"""Tests for bot.ingest.sources: reading articles from files and folders."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources import (
+from bot.ingest.sources import (
     CORPUS_DIR,
-    RawArticle,
-    Rejected,
-    canonical_url,
     first_sentence,
     parse_datetime,
     parse_json_article,
@@ -24,6 +21,7 @@ from bot.sources import (
     sample_corpus,
     shorten_title,
 )
+from handlers.model import RawArticle, Rejected, canonical_url
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

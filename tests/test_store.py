@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.embedded import EmbeddedRedis
-from bot.keys import Keys
-from bot.sources import RawArticle
-from bot.store import RedisStore, SchemaMismatch
-from handlers.ports import QueuedAlert, Subscription
-from nlp.models import EntityResult
+from bot.ops.embedded import EmbeddedRedis
+from bot.store.keys import Keys
+from bot.store.redis_store import RedisStore, SchemaMismatch
+from handlers.model import EntityResult, QueuedAlert, RawArticle, Subscription
 
 
 @pytest.fixture
@@ -121,7 +119,7 @@ async def test_alert_is_queued_once_per_channel_and_article(store: RedisStore) -
 
 
 async def test_search_ranks_articles_with_all_terms_first(store: RedisStore) -> None:
-    from nlp.models import Analysis
+    from handlers.model import Analysis
 
     rows = [
         ("Licence", "Le code de Grok est publié sous licence Apache 2.0 par xAI."),

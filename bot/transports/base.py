@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from handlers.context import CommandRequest
+from handlers.model import EntityInfo
 from handlers.reply import Reply
-from nlp.models import EntityInfo
 
 
 class DeliveryError(Exception):

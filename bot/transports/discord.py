@@ -37,6 +37,7 @@ from bot.settings import SettingsError
 from bot.transports.base import BotCore, DeliveryError
 from bot.transports.discord_types import MessageKwargs
 from handlers.context import CommandRequest
+from handlers.model import ChannelAddress
 from handlers.registry import REGISTRY, CommandSpec, Param
 from handlers.reply import Button, Reply, defang
 
@@ -119,11 +120,11 @@ def split_text(text: str, size: int) -> list[str]:
 
 
 def parse_target(target: str) -> tuple[int, int]:
-    """ "discord:<guild>:<channel>" → (guild id, channel id)."""
-    parts = target.split(":")
-    if len(parts) != 3 or parts[0] != "discord" or not (parts[1].isdigit() and parts[2].isdigit()):
+    """ "discord:<guild>:<channel>" → (guild id, channel id); ValueError when it is not one."""
+    address = ChannelAddress.parse(target)
+    if address.platform != "discord" or address.scope == "@me":
         raise ValueError(f"{target!r} is not a Discord channel id (discord:<guild>:<channel>)")
-    return int(parts[1]), int(parts[2])
+    return int(address.scope), int(address.thread or address.channel)
 
 
 def lang_of(locale: discord.Locale | str | None) -> str:
@@ -148,7 +149,9 @@ def to_command(
         name=name,
         args=args,
         raw=raw,
-        channel=f"discord:{guild_id if guild_id is not None else '@me'}:{channel_id}",
+        channel=ChannelAddress(
+            "discord", str(channel_id), str(guild_id) if guild_id is not None else "@me"
+        ),
         user=f"discord:{user_id}",
         can_manage=guild_id is not None and permissions.manage_channels,
         lang=lang_of(locale),

@@ -47,7 +47,6 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.app import reply_language
 from bot.transports.base import BotCore, DeliveryError
 from bot.transports.slack_types import (
     AppMentionEvent,
@@ -57,6 +56,7 @@ from bot.transports.slack_types import (
     SlashCommandPayload,
 )
 from handlers.context import CommandRequest
+from handlers.model import ChannelAddress
 from handlers.registry import REGISTRY, ParseError, parse_command
 from handlers.reply import Reply, defang
 
@@ -403,17 +403,16 @@ def home_view(sections: list[tuple[str, Reply]], *, notice: str | None = None) -
 
 
 # --------------------------------------------------------------------------- payloads
-def channel_ref(team_id: str, channel_id: str) -> str:
-    return f"slack:{team_id}:{channel_id}"
+def channel_ref(team_id: str, channel_id: str) -> ChannelAddress:
+    return ChannelAddress("slack", channel_id, team_id)
 
 
 def split_channel(target: str) -> tuple[str, str]:
-    """ "slack:T1:C1" → ("T1", "C1")."""
-    platform, _, rest = target.partition(":")
-    team, _, channel = rest.partition(":")
-    if platform != "slack" or not team or not channel:
+    """ "slack:T1:C1" → ("T1", "C1"); a permanent DeliveryError when it is not one."""
+    address = ChannelAddress.try_parse(target)
+    if address is None or address.platform != "slack":
         raise DeliveryError(f"{target!r} is not a Slack channel id", permanent=True)
-    return team, channel
+    return address.scope, address.channel
 
 
 def lang_of(locale: str | None, default: str = "en") -> str:
@@ -446,7 +445,9 @@ def mention_to_command(event: AppMentionEvent, team_id: str, *, lang: str = "en"
     return request
 
 
-def button_command(action: str, value: str, channel: str, user: str, lang: str) -> CommandRequest:
+def button_command(
+    action: str, value: str, channel: ChannelAddress, user: str, lang: str
+) -> CommandRequest:
     """A pressed button: the command `action` with `value` as its argument."""
     request = parse_command(f"/grok {action} {shlex.quote(value)}", lang=lang)
     request.channel = channel
@@ -691,8 +692,7 @@ class SlackTransport:
         payload = cast(SlashCommandPayload, body)
         facts = await self._user(payload["user_id"])
         try:
-            lang = reply_language("/grok " + payload.get("text", ""), facts.lang)
-            request = to_command(payload, lang=lang)
+            request = to_command(payload, lang=facts.lang)
         except ParseError as exc:
             await self._respond(
                 respond, Reply.error(str(exc)), payload["channel_id"], payload["user_id"]
@@ -760,8 +760,7 @@ class SlackTransport:
     async def _answer_mention(self, mention: AppMentionEvent, team: str, thread: str) -> None:
         facts = await self._user(mention["user"])
         try:
-            lang = reply_language("/grok " + _LEADING_MENTION.sub("", mention["text"]), facts.lang)
-            request = mention_to_command(mention, team, lang=lang)
+            request = mention_to_command(mention, team, lang=facts.lang)
         except ParseError as exc:
             reply = Reply.error(str(exc))
         else:

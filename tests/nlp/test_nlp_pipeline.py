@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.models import Analysis
+from handlers.model import Analysis
 from nlp.pipeline import Analyzer, normalize_text
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"

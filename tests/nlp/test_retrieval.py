@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources import RawArticle, read_paths
+from bot.ingest.sources import read_paths
+from handlers.model import RawArticle
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 from nlp.retrieval import (

@@ -13,9 +13,9 @@ import redis.asyncio as aioredis
 from rich.console import Console
 from rich.table import Table
 
-from bot.embedded import EmbeddedRedis, EmbeddedRedisError, find_redis_server
-from bot.keys import SCHEMA_VERSION, Keys
+from bot.ops.embedded import EmbeddedRedis, EmbeddedRedisError, find_redis_server
 from bot.settings import Settings
+from bot.store.keys import SCHEMA_VERSION, Keys
 
 logger = logging.getLogger(__name__)
 

@@ -19,21 +19,20 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, platform_of
-from bot.store import RedisStore
-from bot.stories import StoryAssigner
-from bot.streams import Entry, StreamWorker
+from bot.pipeline.stories import StoryAssigner
+from bot.pipeline.streams import Entry, StreamWorker
+from bot.store.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT
+from bot.store.redis_store import RedisStore
 from bot.transports.base import DeliveryError, Transport
 from handlers.alerts import render_alert
-from handlers.ports import ArticleRecord, QueuedAlert
+from handlers.model import Analysis, ArticleRecord, ChannelAddress, EntityInfo, QueuedAlert
 from handlers.reply import Reply
 from nlp.catalog import Catalog
-from nlp.models import Analysis, EntityInfo
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 
-# "fetch" is the feed scheduler (bot.feeds), not a stream worker: `grokwatch worker
+# "fetch" is the feed scheduler (bot.ingest.feeds), not a stream worker: `grokwatch worker
 # --stage fetch` runs it; `select` accepts the name and returns no worker for it.
 STAGES = ("fetch", "analyze", "fanout", "enrich", "deliver")
 
@@ -179,11 +178,11 @@ class Pipeline:
         by_channel = await self.store.subscribers_for(rec.entities)
         for channel, ents in by_channel.items():
             alert = QueuedAlert(channel, rec.id, tuple(e.id for e in ents))
-            try:
-                platform = platform_of(channel)
-            except ValueError:
+            address = ChannelAddress.try_parse(channel)
+            if address is None:  # /grok track refuses these: only an old or hand-made entry
                 logger.error("subscription with malformed channel id %r ignored", channel)
                 continue
+            platform = address.platform
             if await self.store.queue_alert(platform, alert):
                 queued.append(alert)
                 logger.info(

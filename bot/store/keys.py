@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.ports import platform_of, scope_of
-
-__all__ = ["SCHEMA_VERSION", "Keys", "platform_of", "scope_of"]
+__all__ = ["SCHEMA_VERSION", "Keys"]
 
 SCHEMA_VERSION = 1
 
@@ -131,7 +129,7 @@ class Keys:
         """hash thread key → platform reference of the message that opened the thread."""
         return self._k("chan", channel, "threads")
 
-    # feeds (bot.feeds)
+    # feeds (bot.ingest.feeds)
     def feed(self, feed_id: str) -> str:
         """hash: a feed's state (url, added_by, etag, last_modified, failures, paused...)."""
         return self._k("feed", feed_id)

@@ -16,9 +16,8 @@ import json
 import logging
 from collections.abc import Sequence
 
-from bot.store import RedisStore
-from handlers.ports import ArticleRecord
-from nlp.models import EntityResult
+from bot.store.redis_store import RedisStore
+from handlers.model import ArticleRecord, EntityResult
 from nlp.neardup import LSHIndex, MinHasher
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.sources import RawArticle, Rejected, parse_json_article
+from bot.ingest.sources import parse_json_article
+from handlers.model import RawArticle, Rejected
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -1,7 +1,7 @@
 """Feeds polled on their own: the scheduler of `grokwatch run` and `grokwatch worker --stage
 fetch`.
 
-State lives in Redis (keys in `bot.keys`): a hash per feed (url, the channel that added
+State lives in Redis (keys in `bot.store.keys`): a hash per feed (url, the channel that added
 it, etag, last_modified, next_poll, failures, last_error, paused, first_poll_done...), a
 zset of the active feeds by next poll time (the schedule), and per-channel sets.
 
@@ -43,12 +43,11 @@ import httpx
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.fetch import BlockedURL, FetchError, SafeFetcher, is_url
-from bot.ingest import Ingestor
-from bot.sources import RawArticle, canonical_url
-from bot.store import RedisStore
-from bot.web import ParsedFeed, WebReader, parse_feed
-from handlers.ports import FeedChange, FeedInfo, platform_of
+from bot.ingest.fetch import BlockedURL, FetchError, SafeFetcher, is_url
+from bot.ingest.service import Ingestor
+from bot.ingest.web import ParsedFeed, WebReader, parse_feed
+from bot.store.redis_store import RedisStore
+from handlers.model import ChannelAddress, FeedChange, FeedInfo, RawArticle, canonical_url
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
@@ -443,10 +442,10 @@ class FeedManager:
             c.decode() for c in await self.r.smembers(self.keys.feed_channels(state.id))
         )
         for channel in channels or ([state.added_by] if state.added_by else []):
-            try:
-                platform = platform_of(channel)
-            except ValueError:
+            address = ChannelAddress.try_parse(channel)
+            if address is None:
                 continue
+            platform = address.platform
             await self.store.queue_notice(
                 platform,
                 channel,

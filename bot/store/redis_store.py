@@ -1,6 +1,6 @@
 """The Redis store: articles, the entity and term indexes, subscriptions, alert state.
 
-Only this module knows the layout of the data (the key names live in `bot.keys`). All
+Only this module knows the layout of the data (the key names live in `bot.store.keys`). All
 writes that must happen together are one Lua script or one MULTI transaction, so a crash
 never leaves an article half-stored, and every write is idempotent, so a stage that is
 replayed after a crash changes nothing the first run already did.
@@ -18,17 +18,22 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 
-from bot.keys import SCHEMA_VERSION, Keys, scope_of
-from bot.sources import RawArticle
-from handlers.ports import (
+from bot.store.keys import SCHEMA_VERSION, Keys
+from handlers.model import (
+    SALIENCE_LEVELS,
+    Analysis,
     ArticleRecord,
+    ChannelAddress,
+    EntityInfo,
+    EntityResult,
     QueuedAlert,
+    RawArticle,
+    SalienceLevel,
     SearchHit,
     SourceStat,
     StoryRecord,
     Subscription,
 )
-from nlp.models import SALIENCE_LEVELS, Analysis, EntityInfo, EntityResult, SalienceLevel
 from nlp.terms import term_frequencies, terms
 
 logger = logging.getLogger(__name__)
@@ -590,7 +595,7 @@ class RedisStore:
     # ------------------------------------------------------------ pausing
     async def pause_channel(self, channel: str, reason: str) -> None:
         payload = json.dumps({"reason": reason, "at": _iso(datetime.now(UTC))})
-        await self.r.hset(self.keys.paused(scope_of(channel)), channel, payload)
+        await self.r.hset(self.keys.paused(_scope(channel)), channel, payload)
 
     async def paused_channels(self, scope: str) -> dict[str, str]:
         """channel → reason, for the paused channels of a guild or workspace."""
@@ -598,7 +603,7 @@ class RedisStore:
         return {k.decode(): json.loads(v)["reason"] for k, v in raw.items()}
 
     async def is_paused(self, channel: str) -> bool:
-        return bool(await self.r.hexists(self.keys.paused(scope_of(channel)), channel))
+        return bool(await self.r.hexists(self.keys.paused(_scope(channel)), channel))
 
     async def park(self, channel: str, fields: Mapping[str, str]) -> None:
         """Keep an alert for a paused channel (delivered again when it resumes)."""
@@ -608,7 +613,7 @@ class RedisStore:
         """Lift a pause and put its parked alerts back in the outbox; returns how many."""
         key = self.keys.parked(channel)
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hdel(self.keys.paused(scope_of(channel)), channel)
+            pipe.hdel(self.keys.paused(_scope(channel)), channel)
             pipe.lrange(key, 0, -1)
             pipe.delete(key)
             _, parked, _ = await pipe.execute()
@@ -618,3 +623,9 @@ class RedisStore:
 
     async def delivered_count(self, channel: str) -> int:
         return int(await self.r.scard(self.keys.delivered(channel)))
+
+
+def _scope(channel: str) -> str:
+    """The workspace a channel belongs to (its paused channels are kept together)."""
+    address = ChannelAddress.try_parse(channel)
+    return address.scope_key if address else channel

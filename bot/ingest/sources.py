@@ -26,7 +26,6 @@ from ``GROKWATCH_MAX_FILE_BYTES``).
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import logging
 import os
@@ -40,16 +39,17 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import yaml
+
+from handlers.model import RawArticle, Rejected, normalise_for_hash
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES: Final = 5_000_000
 """Files larger than this are rejected unread (overridable per call)."""
 
-CORPUS_DIR: Final = Path(__file__).resolve().parent / "corpus"
+CORPUS_DIR: Final = Path(__file__).resolve().parent.parent / "corpus"
 """The sample corpus shipped with the package (see :func:`sample_corpus`)."""
 
 TEXT_EXTENSIONS: Final = frozenset({".txt", ".text"})
@@ -122,146 +122,11 @@ _MAGIC_NUMBERS: Final[tuple[tuple[bytes, str], ...]] = (
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class RawArticle:
-    """One article as read from its source, before any analysis."""
-
-    title: str
-    text: str  # body without the title line
-    url: str | None = None
-    path: str | None = None  # the file it came from
-    source: str | None = None  # the outlet's name, None when unknown
-    published_at: datetime | None = None  # timezone-aware, UTC
-    lang: str | None = None  # "fr", "en"... when the input says so
-
-    def article_id(self) -> str:
-        """Return a stable id: 16 hex chars of sha256.
-
-        Over the canonical URL when there is one (so tracking parameters, a
-        fragment or a trailing slash do not make a new article), else over the
-        normalised title and text. The same article gets the same id on every run
-        and every machine.
-        """
-        if self.url:
-            key = "url\n" + canonical_url(self.url)
-        else:
-            key = "text\n" + normalise_for_hash(self.title) + "\n" + normalise_for_hash(self.text)
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-    def content_hash(self) -> str:
-        """Return 16 hex chars of sha256 over the normalised text only.
-
-        Catches the same text published under another URL.
-        """
-        return hashlib.sha256(normalise_for_hash(self.text).encode("utf-8")).hexdigest()[:16]
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-ready dict that :func:`parse_json_article` reads back."""
-        return {
-            "title": self.title,
-            "text": self.text,
-            "url": self.url,
-            "path": self.path,
-            "source": self.source,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-            "lang": self.lang,
-        }
-
-
-@dataclass(slots=True)
-class Rejected:
-    """An input that could not be read as an article, and why."""
-
-    where: str  # the path, or path#line for JSON lines, path#item for JSON lists
-    reason: str  # one sentence for a user: what is wrong and what to do
-
-
 # --------------------------------------------------------------------------------------
 # Normalisation, URLs, dates
 # --------------------------------------------------------------------------------------
 
-_QUOTE_MAP: Final = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-    }
-)
 _WS_RE: Final = re.compile(r"\s+")
-
-
-def normalise_for_hash(text: str) -> str:
-    """Fold ``text`` for hashing: NFKC, straight quotes, collapsed whitespace, casefold."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MAP)
-    return _WS_RE.sub(" ", text).strip().casefold()
-
-
-_TRACKING_PARAMS: Final = _words(
-    "fbclid gclid gclsrc dclid gbraid wbraid msclkid yclid twclid ttclid li_fat_id igshid "
-    "igsh _ga _gl _hsenc _hsmi hsctatracking mkt_tok oly_anon_id oly_enc_id vero_id "
-    "vero_conv wt.mc_id wt_mc s_cid icid ncid cmpid xtor at_medium at_campaign at_xtor "
-    "ref_src ref_url spm smid smtyp sr_share share ito cid guccounter guce_referrer "
-    "guce_referrer_sig"
-)
-_TRACKING_PREFIXES: Final = ("utm_", "mc_", "pk_", "mtm_", "at_", "hsa_")
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_PCT_RE: Final = re.compile(r"%[0-9a-fA-F]{2}")
-
-
-def _is_tracking(key: str) -> bool:
-    key = key.lower()
-    return key in _TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
-
-
-def canonical_url(url: str) -> str:
-    """Return the canonical form of ``url`` used for identity.
-
-    Lowercases the scheme and host, drops the fragment, a default port, a
-    trailing dot on the host and a trailing slash on the path (but keeps "/" for
-    the root), removes tracking parameters (``utm_*``, ``fbclid``, ``gclid``,
-    ``mc_*``, ``xtor``...), sorts the remaining parameters and re-encodes them
-    consistently. An unparseable URL comes back stripped but otherwise unchanged.
-    """
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return url
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host
-    if parts.username is not None:
-        userinfo = parts.username
-        if parts.password is not None:
-            userinfo += ":" + parts.password
-        netloc = f"{userinfo}@{host}"
-    if port is not None and _DEFAULT_PORTS.get(scheme) != port:
-        netloc += f":{port}"
-    path = _PCT_RE.sub(lambda m: m.group(0).upper(), parts.path)
-    if netloc and not path:
-        path = "/"
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    pairs = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    ]
-    query = urlencode(sorted(pairs), quote_via=quote)
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
 _YEAR_MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DIGITS_RE: Final = re.compile(r"^-?\d+(\.\d+)?$")
 

@@ -1,9 +1,9 @@
 """Feeds and web pages as articles: feedparser for RSS 0.9x/1.0/2.0 and Atom, trafilatura
 for pages (title, date, outlet, language, main text without navigation or comments), the
-stdlib HTML reader of `bot.sources` as the fallback.
+stdlib HTML reader of `bot.ingest.sources` as the fallback.
 
 `WebReader.read_url` is what `grokwatch ingest URL` and `/grok ingest URL` use; the feed
-scheduler (`bot.feeds`) uses `parse_feed` and `WebReader.complete`. Nothing here raises for
+scheduler (`bot.ingest.feeds`) uses `parse_feed` and `WebReader.complete`. Nothing here raises for
 bad input: a feed that is not one, malformed XML or a page without text becomes a
 `FetchError` or a `Rejected` with a sentence that says so.
 """
@@ -22,15 +22,9 @@ from typing import Any
 import feedparser
 import trafilatura
 
-from bot.fetch import FetchError, FetchResult, SafeFetcher
-from bot.sources import (
-    RawArticle,
-    Rejected,
-    normalise_lang,
-    parse_datetime,
-    parse_html,
-    shorten_title,
-)
+from bot.ingest.fetch import FetchError, FetchResult, SafeFetcher
+from bot.ingest.sources import normalise_lang, parse_datetime, parse_html, shorten_title
+from handlers.model import RawArticle, Rejected
 
 logger = logging.getLogger(__name__)
 

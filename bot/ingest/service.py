@@ -16,16 +16,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.fetch import is_url
-from bot.pipeline import Pipeline
-from bot.sources import RawArticle, Rejected, read_paths
-from bot.store import RedisStore
-from bot.stories import BANDS, NUM_PERM
-from handlers.ports import IngestOutcome
+from bot.ingest.fetch import is_url
+from bot.ingest.sources import read_paths
+from bot.pipeline.stages import Pipeline
+from bot.pipeline.stories import BANDS, NUM_PERM
+from bot.store.redis_store import RedisStore
+from handlers.model import IngestOutcome, RawArticle, Rejected
 from nlp.neardup import LSHIndex, MinHasher
 
 if TYPE_CHECKING:
-    from bot.web import WebReader
+    from bot.ingest.web import WebReader
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class Ingestor:
         return outcomes
 
     async def ingest_paths(self, paths: Sequence[str], *, wait: bool = True) -> list[IngestOutcome]:
-        """Files, folders, and feed or page URLs (fetched safely; see bot.fetch)."""
+        """Files, folders, and feed or page URLs (fetched safely; see bot.ingest.fetch)."""
         files = [p for p in paths if not is_url(p)]
         urls = [p for p in paths if is_url(p)]
         items: list[RawArticle | Rejected] = await asyncio.to_thread(
