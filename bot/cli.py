@@ -301,7 +301,11 @@ def analyze(
 def say(
     command: Annotated[str, typer.Argument(help='A chat command, e.g. "/grok tracked".')],
     channel: Annotated[
-        str | None, typer.Option(help="Channel id (default: the console's).")
+        str | None,
+        typer.Option(
+            help="Channel: console:NAME (a bare NAME is console:NAME), "
+            "discord:GUILD:CHANNEL or slack:TEAM:CHANNEL (default: GROKWATCH_CONSOLE_CHANNEL).",
+        ),
     ] = None,
     user: Annotated[str | None, typer.Option(help="User id (default: the console's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The reply as JSON.")] = False,

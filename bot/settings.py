@@ -21,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from handlers.model import BadChannel, ChannelAddress
+
 APP_NAME = "grokwatch"
 
 
@@ -201,6 +203,17 @@ class Settings(BaseSettings):
                 "(e.g. redis://localhost:6379/0); unset it to use the embedded server"
             )
         return value
+
+    @field_validator("console_channel", "feeds_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        """A channel address, normalised; a bare name is a console channel."""
+        if not value:
+            return value
+        try:
+            return str(ChannelAddress.parse(value, default_platform="console"))
+        except BadChannel as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("log_level")
     @classmethod
