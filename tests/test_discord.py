@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from bot.app import App
 from bot.settings import Settings, SettingsError
 from bot.transports.base import DeliveryError
-from bot.transports.discord import DiscordTransport, render
+from bot.transports.discord import DiscordTransport
+from bot.transports.discord.render import render
 from handlers.reply import Button, Field, Reply
 from nlp.pipeline import Analyzer
 from tests.discord_fake import APP_ID, FakeDiscord, Recorded, user_json
