@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.transports.base import BotCore
+from bot.transports.slack.api import SLACK_ERRORS
 from bot.transports.slack.commands import Press, action_name, channel_ref, user_ref
 from bot.transports.slack.render import (
     MAX_BUTTONS,
@@ -29,7 +30,6 @@ from bot.transports.slack.render import (
     to_mrkdwn,
 )
 from bot.transports.slack.types import BlockActionsPayload
-from bot.transports.slack.users import SLACK_ERRORS
 from handlers.context import CommandRequest
 from handlers.reply import Reply
 

@@ -13,7 +13,8 @@
   retry after a crash finds it instead of posting it twice.
 
 Only I/O lives here: Block Kit is `render`, payload → request is `commands`, who may
-manage is `users`, how failures are sorted and paced is `bot.transports.delivery`.
+manage is `users`, the Web API client and its errors are `api`, how failures are sorted
+and paced is `bot.transports.delivery`.
 """
 
 from __future__ import annotations
@@ -32,19 +33,18 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.transports.base import BotCore
-from bot.transports.delivery import Failure, Pacer, classify, stable_key, target_address
+from bot.transports.delivery import Pacer, stable_key, target_address
+from bot.transports.slack.api import (
+    LOST_THREAD_ERRORS,
+    SLACK_ERRORS,
+    error_code,
+    sort_failure,
+    upload_chart,
+    web_client,
+)
 from bot.transports.slack.commands import (
     Press,
     mention_to_command,
@@ -53,17 +53,17 @@ from bot.transports.slack.commands import (
     to_command,
 )
 from bot.transports.slack.home import HOME_ACTION, home_press, publish_home
-from bot.transports.slack.render import ACTION_PREFIX, clip, render
+from bot.transports.slack.render import ACTION_PREFIX, render
 from bot.transports.slack.types import (
     AppMentionEvent,
     BlockActionsPayload,
     MessageKwargs,
     SlashCommandPayload,
 )
-from bot.transports.slack.users import SLACK_ERRORS, People
+from bot.transports.slack.users import People
 from handlers.context import CommandRequest
 from handlers.registry import REGISTRY, ParseError
-from handlers.reply import Reply, defang
+from handlers.reply import Reply
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -72,52 +72,6 @@ logger = logging.getLogger(__name__)
 
 ALERT_EVENT = "grokwatch_alert"  # message metadata event type of alerts
 RESPONSE_URL_MAX = 5  # messages a response_url takes
-
-# chat.postMessage errors retrying cannot fix: the subscription is paused, with why
-PERMANENT_ERRORS = {
-    "channel_not_found": "the channel was deleted or the bot cannot see it "
-    "(for a private channel, invite the bot with /invite @grokwatch)",
-    "not_in_channel": "the bot is not a member of the channel; invite it with /invite @grokwatch",
-    "is_archived": "the channel is archived",
-    "channel_is_archived": "the channel is archived",
-    "restricted_action": "the workspace does not let the bot post in this channel",
-    "team_access_not_granted": "the bot is not installed in this channel's workspace",
-}
-LOST_THREAD_ERRORS = {"thread_not_found", "invalid_thread_ts", "cannot_reply_to_message"}
-
-
-class _ServerErrorRetryHandler(AsyncRetryHandler):
-    """Retry on any 5xx (slack_sdk's own handler only retries 500 and 503)."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and 500 <= response.status_code < 600
-
-
-def sort_failure(exc: Exception) -> Failure:
-    """A failed Slack call (after slack_sdk's own retries) as a delivery failure."""
-    if not isinstance(exc, SlackApiError):
-        return classify("Slack", None, error=exc)
-    code = str(exc.response.get("error", "") or "")
-    raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-    try:
-        retry_after = float(raw[0] if isinstance(raw, list) else raw) if raw else None
-    except ValueError:
-        retry_after = None
-    return classify(
-        "Slack",
-        exc.response.status_code,
-        gone=PERMANENT_ERRORS.get(code),
-        code=code,
-        retry_after=retry_after,
-        retried=True,  # slack_sdk's handlers retried rate limits, 5xx and the network
-    )
 
 
 def delivery_key(target: str, reply: Reply) -> str:
@@ -146,15 +100,7 @@ class SlackTransport:
         )
         if not self.app_token and not secret:
             raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
-        retry: list[AsyncRetryHandler] = [
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            _ServerErrorRetryHandler(max_retry_count=3),
-        ]
-        client_kw: dict[str, Any] = {"retry_handlers": retry, "timeout": 30}
-        if settings.slack_api_base:
-            client_kw["base_url"] = settings.slack_api_base.rstrip("/") + "/"
-        self.client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), **client_kw)
+        self.client = web_client(settings)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
@@ -247,7 +193,7 @@ class SlackTransport:
         reply = await self._run(user_id, lambda lang: to_command(payload, lang=lang))
         await self._respond(respond, reply, channel_id, user_id)
         if reply.image:
-            await self._upload(channel_id, reply, None)
+            await upload_chart(self.client, channel_id, reply, None)
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         mention = cast(AppMentionEvent, event)
@@ -263,7 +209,7 @@ class SlackTransport:
         private = reply.ephemeral or reply.kind == "error"
         await self._post_answer(render(reply), channel_id, user_id, private, thread)
         if reply.image:
-            await self._upload(channel_id, reply, thread)
+            await upload_chart(self.client, channel_id, reply, thread)
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -378,14 +324,14 @@ class SlackTransport:
             if threaded and reply.thread_key and thread_ts is None and first_ts:
                 await self.core.set_thread_ref(target, reply.thread_key, first_ts)
             if reply.image:
-                await self._upload(channel_id, reply, thread_ts or first_ts)
+                await upload_chart(self.client, channel_id, reply, thread_ts or first_ts)
 
     async def _post_alert(self, channel_id: str, kwargs: dict[str, Any]) -> AsyncSlackResponse:
         try:
             return await self.client.chat_postMessage(channel=channel_id, **kwargs)
         except SlackApiError as exc:
             # the story's first alert was deleted: post at the top level instead
-            if "thread_ts" in kwargs and exc.response.get("error") in LOST_THREAD_ERRORS:
+            if "thread_ts" in kwargs and error_code(exc) in LOST_THREAD_ERRORS:
                 logger.info(
                     "Slack: thread %s in %s is gone; posting at the top level",
                     kwargs["thread_ts"],
@@ -429,20 +375,6 @@ class SlackTransport:
             ):
                 return True
         return False
-
-    async def _upload(self, channel_id: str, reply: Reply, thread_ts: str | None) -> None:
-        """Charts go up as files (best effort: the text reply is already there)."""
-        assert reply.image is not None
-        try:
-            await self.client.files_upload_v2(
-                channel=channel_id,
-                file=str(reply.image),
-                filename=reply.image.name,
-                title=clip(defang(reply.title or reply.image.stem), 250),
-                thread_ts=thread_ts,
-            )
-        except SLACK_ERRORS as exc:
-            logger.warning("Slack: chart upload to %s failed: %s", channel_id, exc)
 
 
 def create(settings: Settings, core: BotCore) -> SlackTransport:

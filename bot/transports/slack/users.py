@@ -13,20 +13,16 @@ import time
 from dataclasses import dataclass
 from typing import cast
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.transports.base import language_hint
-from bot.transports.delivery import NETWORK_ERRORS
+from bot.transports.slack.api import SLACK_ERRORS
 from bot.transports.slack.types import SlackUser
 
 logger = logging.getLogger(__name__)
 
 USER_TTL = 300.0  # seconds a user's admin flag and locale are cached
 GROUP_TTL = 60.0  # seconds a user group's members are cached
-
-# what a Slack Web API call raises when it fails
-SLACK_ERRORS: tuple[type[Exception], ...] = (SlackApiError, SlackClientError, *NETWORK_ERRORS)
 
 
 @dataclass(slots=True)
