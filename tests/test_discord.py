@@ -587,3 +587,54 @@ def test_render_gives_the_fake_what_discord_accepts() -> None:
         "allowed_mentions": {"parse": []},
     }
     assert_within_limits(body)
+
+
+# ------------------------------------------------------------- reply language
+FRENCH_QUESTION = "Quand xAI a-t-elle été fondée ?"
+
+
+async def test_a_french_question_from_an_english_client_is_answered_in_french(
+    dapp: App, fake: FakeDiscord, tmp_path: Path
+) -> None:
+    # the client says en-US; the words say French: dispatch decides, the bot's words are French
+    await ingest_article(dapp, tmp_path)
+    reqs = await dispatch(
+        dapp,
+        fake,
+        interaction(2, slash("ask", question=FRENCH_QUESTION), permissions=MEMBER),
+        until="/webhooks/",
+    )
+    follow = next(r for r in reqs if r.method == "POST" and "/webhooks/" in r.path)
+    embed = follow.body["embeds"][0]
+    from handlers.texts import t
+
+    # "Réponse : <the question>", not "Answer: ..."
+    assert embed["title"] == f"{t('fr', 'ask_title')}: {FRENCH_QUESTION}", embed
+    assert "Grok-1" in embed["description"]  # the answer itself, cited
+
+
+async def test_french_words_decide_the_language_of_the_commands_own_texts(
+    dapp: App, fake: FakeDiscord
+) -> None:
+    # /grok search writes its own words in the request's language (no detection of its own)
+    query = "les poids du modèle publiés par la société"
+    reqs = await dispatch(
+        dapp,
+        fake,
+        interaction(2, slash("search", query=query), permissions=MEMBER),
+        until="/webhooks/",
+    )
+    follow = next(r for r in reqs if r.method == "POST" and "/webhooks/" in r.path)
+    from handlers.texts import t
+
+    assert follow.body["embeds"][0]["description"] == t("fr", "search_none", query=query)
+    english = await dispatch(
+        dapp,
+        fake,
+        interaction(2, slash("search", query="weights released by the company")),
+        until="/webhooks/",
+    )
+    follow = next(r for r in english if r.method == "POST" and "/webhooks/" in r.path)
+    assert follow.body["embeds"][0]["description"] == t(
+        "en", "search_none", query="weights released by the company"
+    )
