@@ -27,7 +27,7 @@ from bot.transports import DeliveryError, create_transport
 from bot.transports.slack import SlackTransport
 from bot.transports.slack.render import to_mrkdwn
 from handlers.reply import Reply
-from handlers.texts import t
+from handlers.texts import t as bot_text
 from nlp.pipeline import Analyzer
 from tests.slack_fake import FakeSlack
 
@@ -302,17 +302,21 @@ async def test_a_french_question_from_an_english_locale_is_answered_in_french(
     assert [o.status for o in outcomes] == ["new"]
     answer = await env.answer(f"ask {FRENCH_QUESTION}")
     header = next(b for b in answer["blocks"] if b["type"] == "header")
-    assert header["text"]["text"] == f"{t('fr', 'ask_title')}: {FRENCH_QUESTION}"
+    assert header["text"]["text"] == f"{bot_text('fr', 'ask_title')}: {FRENCH_QUESTION}"
     assert "Grok-1" in texts(answer)
 
 
 async def test_french_words_decide_the_language_of_the_commands_own_texts(env: Env) -> None:
     query = "les poids du modèle publiés par la société"
     answer = await env.answer(f"search {query}")
-    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(t("fr", "search_none", query=query))
+    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(
+        bot_text("fr", "search_none", query=query)
+    )
     english = "weights released by the company"
     answer = await env.answer(f"search {english}", n=2)
-    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(t("en", "search_none", query=english))
+    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(
+        bot_text("en", "search_none", query=english)
+    )
 
 
 async def test_app_mention_is_answered_in_thread(env: Env) -> None:

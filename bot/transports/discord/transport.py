@@ -98,7 +98,7 @@ def sort_failure(exc: Exception, target: str) -> Failure | None:
             403: f"the bot lost access to the channel (403: {exc.text or 'Missing Access'})",
             404: "channel deleted (404)",
         }.get(exc.status)
-        if not gone and exc.status < 500:
+        if not gone and exc.status < 500 and exc.status != 429:
             # 400 and the like: the request itself is wrong; log what Discord said
             logger.error("discord: %s refused an alert: %s %s", target, exc.status, exc.text)
         return classify("Discord", exc.status, gone=gone, retried=exc.status in _RETRIED_BY_LIBRARY)
