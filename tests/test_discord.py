@@ -23,8 +23,10 @@ from pydantic import SecretStr
 from bot.app import App
 from bot.settings import Settings, SettingsError
 from bot.transports.base import DeliveryError
-from bot.transports.discord import DiscordTransport, render
+from bot.transports.discord import DiscordTransport
+from bot.transports.discord.render import render
 from handlers.reply import Button, Field, Reply
+from handlers.texts import t as bot_text
 from nlp.pipeline import Analyzer
 from tests.discord_fake import APP_ID, FakeDiscord, Recorded, user_json
 
@@ -539,9 +541,7 @@ async def test_reading_commands_are_open_and_french_users_get_french(
     )
     follow = next(r for r in reqs if "/webhooks/" in r.path)
     assert not follow.body.get("flags", 0) & 64
-    from handlers.texts import t
-
-    assert follow.body["embeds"][0]["description"] == t("fr", "tracked_none")
+    assert follow.body["embeds"][0]["description"] == bot_text("fr", "tracked_none")
 
 
 async def test_an_error_after_a_public_defer_is_sent_privately(
@@ -586,3 +586,39 @@ def test_render_gives_the_fake_what_discord_accepts() -> None:
         "allowed_mentions": {"parse": []},
     }
     assert_within_limits(body)
+
+
+# ------------------------------------------------------------- reply language
+FRENCH_QUESTION = "Quand xAI a-t-elle été fondée ?"
+
+
+async def first_embed(app: App, fake: FakeDiscord, sub: str, **options: str) -> dict[str, Any]:
+    """`/grok <sub>` from a member whose Discord is in English: its answer's first embed."""
+    payload = interaction(2, slash(sub, **options), permissions=MEMBER, locale="en-US")
+    reqs = await dispatch(app, fake, payload, until="/webhooks/")
+    follow = next(r for r in reqs if r.method == "POST" and "/webhooks/" in r.path)
+    embed: dict[str, Any] = follow.body["embeds"][0]
+    return embed
+
+
+async def test_a_french_question_from_an_english_client_is_answered_in_french(
+    dapp: App, fake: FakeDiscord, tmp_path: Path
+) -> None:
+    # the client says en-US, the words say French: dispatch decides, the bot's words are French
+    await ingest_article(dapp, tmp_path)
+    embed = await first_embed(dapp, fake, "ask", question=FRENCH_QUESTION)
+    # "Réponse: <the question>", not "Answer: ..."
+    assert embed["title"] == f"{bot_text('fr', 'ask_title')}: {FRENCH_QUESTION}", embed
+    assert "Grok-1" in embed["description"]  # the answer itself, cited
+
+
+async def test_french_words_decide_the_language_of_the_commands_own_texts(
+    dapp: App, fake: FakeDiscord
+) -> None:
+    # /grok search writes its own words in the request's language (no detection of its own)
+    query = "les poids du modèle publiés par la société"
+    embed = await first_embed(dapp, fake, "search", query=query)
+    assert embed["description"] == bot_text("fr", "search_none", query=query)
+    english = "weights released by the company"
+    embed = await first_embed(dapp, fake, "search", query=english)
+    assert embed["description"] == bot_text("en", "search_none", query=english)

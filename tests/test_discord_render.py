@@ -12,15 +12,11 @@ import pytest
 from discord import app_commands
 
 import handlers  # noqa: F401  (registers every command)
-from bot.transports.discord import (
-    GrokTranslator,
-    build_groups,
-    nonce_for,
-    parse_target,
-    render,
-    split_text,
-    to_command,
-)
+from bot.transports.base import DeliveryError
+from bot.transports.discord.commands import GrokTranslator, build_groups, to_command
+from bot.transports.discord.render import nonce_for, render
+from bot.transports.discord.transport import DiscordTransport, channel_ids, invite_permissions
+from bot.transports.text import split_text
 from handlers.registry import REGISTRY
 from handlers.reply import Button, Citation, Field, Reply
 
@@ -172,10 +168,13 @@ def test_to_command_builds_the_neutral_request() -> None:
     assert not member.can_manage and member.lang == "en"
 
 
-def test_parse_target() -> None:
-    assert parse_target("discord:1:2") == (1, 2)
-    with pytest.raises(ValueError):
-        parse_target("slack:T1:C2")
+def test_channel_ids_of_an_outbox_target() -> None:
+    assert channel_ids("discord:1:2") == (1, 2)
+    assert channel_ids("discord:1:2:3") == (1, 3)  # a thread: posted in the thread
+    for bad in ("slack:T1:C2", "discord:x:2", "discord:@me:2", "found"):
+        with pytest.raises(DeliveryError) as err:
+            channel_ids(bad)
+        assert err.value.permanent, bad
 
 
 async def _noop(*args: Any) -> None:
@@ -249,8 +248,6 @@ async def test_the_command_tree_follows_discords_rules(manage_group: str | None)
 
 
 def test_the_docs_give_the_permissions_integer_the_bot_needs() -> None:
-    from bot.transports.discord import invite_permissions
-
     docs = (Path(__file__).resolve().parent.parent / "docs" / "discord.md").read_text()
     value = invite_permissions().value
     assert f"permissions={value}" in docs and f"**{value}**" in docs
@@ -259,8 +256,6 @@ def test_the_docs_give_the_permissions_integer_the_bot_needs() -> None:
 
 def test_sharding_and_intents(settings: Any) -> None:
     from pydantic import SecretStr
-
-    from bot.transports.discord import DiscordTransport
 
     class Core:  # never called: only the client is looked at
         pass

@@ -25,7 +25,9 @@ from bot.app import App
 from bot.settings import Settings
 from bot.transports import DeliveryError, create_transport
 from bot.transports.slack import SlackTransport
+from bot.transports.slack.render import to_mrkdwn
 from handlers.reply import Reply
+from handlers.texts import t as bot_text
 from nlp.pipeline import Analyzer
 from tests.slack_fake import FakeSlack
 
@@ -287,6 +289,34 @@ async def test_french_locale_gets_french_texts(env: Env) -> None:
 async def test_a_french_command_gets_french_texts(env: Env) -> None:
     answer = await env.answer("trak les poids du modèle publiés par la société")
     assert "n'existe pas" in texts(answer)
+
+
+FRENCH_QUESTION = "Quand xAI a-t-elle été fondée ?"
+
+
+async def test_a_french_question_from_an_english_locale_is_answered_in_french(
+    env: Env, tmp_path: Path
+) -> None:
+    # U1's Slack is in en-US; the words are French: dispatch decides, the bot's words are French
+    outcomes = await env.app.ingest([write(tmp_path)])
+    assert [o.status for o in outcomes] == ["new"]
+    answer = await env.answer(f"ask {FRENCH_QUESTION}")
+    header = next(b for b in answer["blocks"] if b["type"] == "header")
+    assert header["text"]["text"] == f"{bot_text('fr', 'ask_title')}: {FRENCH_QUESTION}"
+    assert "Grok-1" in texts(answer)
+
+
+async def test_french_words_decide_the_language_of_the_commands_own_texts(env: Env) -> None:
+    query = "les poids du modèle publiés par la société"
+    answer = await env.answer(f"search {query}")
+    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(
+        bot_text("fr", "search_none", query=query)
+    )
+    english = "weights released by the company"
+    answer = await env.answer(f"search {english}", n=2)
+    assert answer["blocks"][0]["text"]["text"] == to_mrkdwn(
+        bot_text("en", "search_none", query=english)
+    )
 
 
 async def test_app_mention_is_answered_in_thread(env: Env) -> None:

@@ -12,23 +12,21 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.transports.slack import (
+from bot.transports.slack.commands import channel_ref, mention_to_command, to_command
+from bot.transports.slack.home import home_view
+from bot.transports.slack.render import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
     MAX_FIELD,
     MAX_FIELDS,
     MAX_HEADER,
     MAX_SECTION,
-    channel_ref,
     clip,
-    home_view,
-    mention_to_command,
     render,
     split_text,
-    to_command,
     to_mrkdwn,
 )
-from bot.transports.slack_types import AppMentionEvent, MessageKwargs, SlashCommandPayload
+from bot.transports.slack.types import AppMentionEvent, MessageKwargs, SlashCommandPayload
 from handlers.registry import ParseError
 from handlers.reply import Button, Citation, Field, Reply
 from tests.conftest import ChatBot

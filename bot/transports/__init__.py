@@ -1,7 +1,17 @@
 """Transports: the one seam between the bot and a chat platform.
 
-Each platform module (`discord`, `slack`) exposes `create(settings, core) -> Transport`;
-they are imported only when their tokens are configured.
+- `base`: the `Transport` protocol the core holds, the `BotCore` protocol a transport may
+  call, `DeliveryError`, and the locale → language hint;
+- `delivery` and `text`: what every platform does alike (pacing per channel, sorting
+  failures into permanent / rate limited / transient, backoff, stable delivery keys,
+  outbox targets read as addresses, text cut to limits);
+- `console`: the terminal;
+- `discord/`, `slack/`: one package per platform, each split into `render` (Reply →
+  what the platform shows, pure), `commands` (its payloads → `CommandRequest`, pure),
+  `transport` (client lifecycle and I/O) and `types` (payload shapes).
+
+Each platform package exposes `create(settings, core) -> Transport`; it is imported only
+when its tokens are configured.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 The core holds transports, it never subclasses one. A transport translates: it turns a
 neutral `Reply` into what its platform shows, and its platform's payloads into
 `CommandRequest`s. It holds no business logic.
+
+Owns: `Transport` (what the core holds), `BotCore` (what a transport may call),
+`DeliveryError` (how a send fails) and `language_hint` (a platform locale as the hint
+`handlers.registry.reply_language` decides the reply language from).
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+
+
+def language_hint(locale: str | None, default: str = "en") -> str:
+    """The language hint for a platform locale ("fr", "fr-FR" → "fr", any other → "en");
+    `default` when the platform says nothing. Only a hint: the request's words decide
+    (`handlers.registry.reply_language`)."""
+    if not locale:
+        return default
+    return "fr" if locale.casefold().startswith("fr") else "en"
 
 
 @runtime_checkable

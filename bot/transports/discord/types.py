@@ -1,18 +1,15 @@
 """Typed shapes of what the Discord adapter builds and reads.
 
-`MessageKwargs` is what `render()` returns for one message (the keyword arguments of
-`Messageable.send` / `Webhook.send`). The raw payloads are the parts of Discord's JSON the
-adapter and its tests rely on, typed after Discord's API reference.
+`MessageKwargs` is what `render.render()` returns for one message (the keyword arguments
+of `Messageable.send` / `Webhook.send`). The raw payloads are the parts of Discord's JSON
+the adapter and its tests rely on, typed after Discord's API reference.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import NotRequired, TypedDict
 
 import discord
-
-logger = logging.getLogger(__name__)
 
 
 class MessageKwargs(TypedDict):

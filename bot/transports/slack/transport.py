@@ -1,0 +1,382 @@
+"""The Slack transport, on slack-bolt's AsyncApp: the app's lifecycle and the I/O.
+
+- In: Socket Mode when SLACK_APP_TOKEN is set (no public URL), else an aiohttp server
+  whose requests bolt verifies (signature; timestamps older than five minutes refused).
+  `/grok <command> <args>` and button presses are acknowledged at once (the 3-second
+  rule); the command then runs through the core and its answer goes back through the
+  command's `response_url` (errors and ephemeral replies only to the caller).
+  `@grokwatch <command>` is answered in a thread; the Home tab is `home`.
+- Out: alerts (`send`) are `chat.postMessage` calls, paced per channel, retried on rate
+  limits, 5xx and network errors by slack_sdk's retry handlers; a channel the bot lost
+  raises a permanent `DeliveryError`, which pauses it. Follow-ups of a story go in the
+  thread of its first alert. Each alert carries its key in the message metadata, so a
+  retry after a crash finds it instead of posting it twice.
+
+Only I/O lives here: Block Kit is `render`, payload → request is `commands`, who may
+manage is `users`, the Web API client and its errors are `api`, how failures are sorted
+and paced is `bot.transports.delivery`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.transports.base import BotCore
+from bot.transports.delivery import Pacer, stable_key, target_address
+from bot.transports.slack.api import (
+    LOST_THREAD_ERRORS,
+    SLACK_ERRORS,
+    error_code,
+    sort_failure,
+    upload_chart,
+    web_client,
+)
+from bot.transports.slack.commands import (
+    Press,
+    mention_to_command,
+    message_press,
+    press_to_command,
+    to_command,
+)
+from bot.transports.slack.home import HOME_ACTION, home_press, publish_home
+from bot.transports.slack.render import ACTION_PREFIX, render
+from bot.transports.slack.types import (
+    AppMentionEvent,
+    BlockActionsPayload,
+    MessageKwargs,
+    SlashCommandPayload,
+)
+from bot.transports.slack.users import People
+from handlers.context import CommandRequest
+from handlers.registry import REGISTRY, ParseError
+from handlers.reply import Reply
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ALERT_EVENT = "grokwatch_alert"  # message metadata event type of alerts
+RESPONSE_URL_MAX = 5  # messages a response_url takes
+
+
+def delivery_key(target: str, reply: Reply) -> str:
+    """A stable key of one alert to one channel (the same alert re-rendered after a
+    crash gives the same key)."""
+    return stable_key(target, reply.title or "", reply.url or "", reply.text, reply.footer or "")
+
+
+class SlackTransport:
+    """/grok, mentions, buttons and the Home tab in; replies and alerts out."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, core: BotCore) -> None:
+        if settings.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        self.settings = settings
+        self.core = core
+        self.app_token = (
+            settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        )
+        secret = (
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else None
+        )
+        if not self.app_token and not secret:
+            raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
+        self.client = web_client(settings)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=secret is not None,
+            process_before_response=False,
+        )
+        self.threads = settings.slack_threads
+        self.people = People(
+            self.client, default_lang=settings.language, admin_group=settings.slack_admin_group
+        )
+        self.pacer = Pacer(settings.slack_min_interval)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None  # AsyncSocketModeHandler
+        self.port: int | None = None
+        self.app.command(re.compile(r"^/grok"))(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.action(re.compile(rf"^{ACTION_PREFIX}[a-z_-]+(:\d+)?$"))(self._on_action)
+        self.app.action(re.compile(rf"^{HOME_ACTION}[a-z_-]+(:\d+)?$"))(self._on_home_action)
+
+    # -------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        if self.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+            logger.info("Slack: connected in Socket Mode")
+            return
+        web_app = web.Application()
+        web_app.router.add_post(self.settings.slack_http_path, self._http_events)
+        web_app.router.add_get("/healthz", self._http_health)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        host, port = self.settings.slack_http_host, self.settings.slack_http_port
+        await web.TCPSite(self._runner, host, port).start()
+        addresses = self._runner.addresses
+        self.port = int(addresses[0][1]) if addresses else port
+        logger.info("Slack: HTTP mode on %s:%s%s", host, self.port, self.settings.slack_http_path)
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _http_events(self, request: web.Request) -> web.Response:
+        """Every Slack request in HTTP mode; bolt checks its signature and timestamp."""
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _http_health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    def _background(self, work: Awaitable[Any]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                logger.exception("Slack: background work failed")
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -------------------------------------------------------------- commands
+    async def _run(self, user_id: str, build: Callable[[str], CommandRequest]) -> Reply:
+        """Build the request with the user's locale as the language hint (a ParseError is
+        the reply), set whether they may manage, run it through the core."""
+        facts = await self.people.facts(user_id)
+        try:
+            request = build(facts.lang)
+        except ParseError as exc:
+            return Reply.error(str(exc))
+        spec = REGISTRY.get(request.name)
+        request.can_manage = bool(
+            spec and spec.needs_manage(request.args) and await self.people.may_manage(user_id)
+        )
+        return await self.core.handle(request)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # the 3-second rule: acknowledge before any Redis or NLP work
+        payload = cast(SlashCommandPayload, body)
+        channel_id, user_id = payload["channel_id"], payload["user_id"]
+        reply = await self._run(user_id, lambda lang: to_command(payload, lang=lang))
+        await self._respond(respond, reply, channel_id, user_id)
+        if reply.image:
+            await upload_chart(self.client, channel_id, reply, None)
+
+    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        mention = cast(AppMentionEvent, event)
+        if mention.get("bot_id"):
+            return
+        team = str(body.get("team_id") or mention.get("team") or "")
+        thread = mention.get("thread_ts") or mention["ts"]
+        self._background(self._answer_mention(mention, team, thread))
+
+    async def _answer_mention(self, mention: AppMentionEvent, team: str, thread: str) -> None:
+        user_id, channel_id = mention["user"], mention["channel"]
+        reply = await self._run(user_id, lambda lang: mention_to_command(mention, team, lang=lang))
+        private = reply.ephemeral or reply.kind == "error"
+        await self._post_answer(render(reply), channel_id, user_id, private, thread)
+        if reply.image:
+            await upload_chart(self.client, channel_id, reply, thread)
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        press = message_press(cast(BlockActionsPayload, body))
+        reply = await self._press(press)
+        reply.ephemeral = True  # the result of a button is for whoever pressed it
+        await self._respond(respond, reply, press.channel.channel, press.user_id)
+
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        self._background(self._publish_home(str(body.get("team_id", "")), str(event["user"])))
+
+    async def _on_home_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        press = home_press(cast(BlockActionsPayload, body))
+        if press is None:
+            return
+        reply = await self._press(press)
+        notice = reply.text or reply.title or ""
+        await self._publish_home(press.channel.scope, press.user_id, notice=notice)
+
+    async def _press(self, press: Press) -> Reply:
+        return await self._run(press.user_id, lambda lang: press_to_command(press, lang=lang))
+
+    async def _publish_home(self, team: str, user_id: str, *, notice: str | None = None) -> None:
+        facts = await self.people.facts(user_id)
+        await publish_home(self.client, self.core, team, user_id, lang=facts.lang, notice=notice)
+
+    # --------------------------------------------------------------- answers
+    async def _respond(
+        self, respond: AsyncRespond, reply: Reply, channel_id: str, user_id: str
+    ) -> None:
+        """A command's answer through its response_url (works in any channel, DMs too);
+        without one, through chat.postMessage / chat.postEphemeral."""
+        private = reply.ephemeral or reply.kind == "error"
+        messages = render(reply)
+        if respond.response_url is None or len(messages) > RESPONSE_URL_MAX:
+            await self._post_answer(messages, channel_id, user_id, private, None)
+            return
+        for message in messages:
+            result = await respond(
+                text=message["text"],
+                blocks=message["blocks"],
+                response_type="ephemeral" if private else "in_channel",
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if result.status_code != 200:
+                logger.warning("Slack: response_url answered %s", result.status_code)
+                return
+
+    async def _post_answer(
+        self,
+        messages: list[MessageKwargs],
+        channel_id: str,
+        user_id: str,
+        private: bool,
+        thread: str | None,
+    ) -> None:
+        for message in messages:
+            try:
+                if private:
+                    await self.client.chat_postEphemeral(
+                        channel=channel_id, user=user_id, thread_ts=thread, **message
+                    )
+                else:
+                    await self.client.chat_postMessage(
+                        channel=channel_id, thread_ts=thread, **message
+                    )
+            except SLACK_ERRORS as exc:
+                logger.warning("Slack: answer in %s failed: %s", channel_id, exc)
+                return
+
+    # ---------------------------------------------------------------- alerts
+    async def send(self, target: str, reply: Reply) -> None:
+        """Post an alert; raise DeliveryError (permanent when the channel is gone).
+
+        Idempotent across a crash between the post and the pipeline's record of it: the
+        first message carries the alert's key in its metadata, and an expiring intent mark
+        is kept (through `core.mark_sending`) before posting; when a mark is found on a
+        retry, the channel's recent history is searched for the key before posting again.
+        """
+        channel_id = target_address(target, "slack").channel
+        messages = render(reply)
+        key = delivery_key(target, reply)
+        threaded = bool(reply.thread_key and self.threads)
+        async with self.pacer.turn(channel_id):
+            thread_ts: str | None = None
+            if threaded and reply.thread_key:
+                thread_ts = await self.core.thread_ref(target, reply.thread_key)
+            previous = await self.core.mark_sending(
+                target, f"gw-sent:{key}", json.dumps({"at": time.time(), "thread": thread_ts})
+            )
+            if previous is not None and await self._already_posted(channel_id, key, previous):
+                logger.info("Slack: alert %s was posted before a crash; not posted again", key)
+                return
+            first_ts: str | None = None
+            for i, message in enumerate(messages):
+                kwargs: dict[str, Any] = dict(message)
+                if thread_ts:
+                    kwargs["thread_ts"] = thread_ts
+                if i == 0:
+                    kwargs["metadata"] = {"event_type": ALERT_EVENT, "event_payload": {"key": key}}
+                try:
+                    resp = await self._post_alert(channel_id, kwargs)
+                except SLACK_ERRORS as exc:
+                    raise sort_failure(exc).error() from None
+                if first_ts is None:
+                    first_ts = str(resp.get("ts") or "") or None
+            if threaded and reply.thread_key and thread_ts is None and first_ts:
+                await self.core.set_thread_ref(target, reply.thread_key, first_ts)
+            if reply.image:
+                await upload_chart(self.client, channel_id, reply, thread_ts or first_ts)
+
+    async def _post_alert(self, channel_id: str, kwargs: dict[str, Any]) -> AsyncSlackResponse:
+        try:
+            return await self.client.chat_postMessage(channel=channel_id, **kwargs)
+        except SlackApiError as exc:
+            # the story's first alert was deleted: post at the top level instead
+            if "thread_ts" in kwargs and error_code(exc) in LOST_THREAD_ERRORS:
+                logger.info(
+                    "Slack: thread %s in %s is gone; posting at the top level",
+                    kwargs["thread_ts"],
+                    channel_id,
+                )
+                return await self.client.chat_postMessage(
+                    channel=channel_id, **{k: v for k, v in kwargs.items() if k != "thread_ts"}
+                )
+            raise
+
+    async def _already_posted(self, channel_id: str, key: str, mark: str) -> bool:
+        """Is a message with this alert key in the channel (or the thread it went to)?"""
+        try:
+            info = json.loads(mark)
+            oldest = f"{float(info.get('at', 0)) - 60:.6f}"
+            thread = info.get("thread")
+            resp: AsyncSlackResponse
+            if thread:
+                resp = await self.client.conversations_replies(
+                    channel=channel_id,
+                    ts=thread,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                )
+            else:
+                resp = await self.client.conversations_history(
+                    channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except (ValueError, TypeError, AttributeError):
+            return False
+        except SLACK_ERRORS as exc:
+            # e.g. missing channels:history: post again (at least once beats never)
+            logger.warning("Slack: could not check %s for an earlier post (%s)", channel_id, exc)
+            return False
+        for msg in resp.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if (
+                meta.get("event_type") == ALERT_EVENT
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return True
+        return False
+
+
+def create(settings: Settings, core: BotCore) -> SlackTransport:
+    """The Slack transport for `grokwatch run` (tokens from the settings)."""
+    return SlackTransport(settings, core)
