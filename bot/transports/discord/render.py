@@ -9,13 +9,13 @@ the last message, mentions off), the limits it keeps, and the nonce of each mess
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
 
 import discord
 
-from bot.transports.delivery import stable_key
 from bot.transports.discord.commands import ReplyButton, button_custom_id
 from bot.transports.discord.types import MessageKwargs
 from bot.transports.text import clip, split_text
@@ -155,15 +155,17 @@ def message_fingerprint(message: MessageKwargs) -> str:
         if "view" in message
         else [],
     }
-    return stable_key(json.dumps(data, sort_keys=True, default=str), length=64)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def nonce_for(target: str, destination: int, index: int, message: MessageKwargs) -> str:
     """The nonce of one message of an alert: the same alert gets the same nonce, so Discord
-    (with enforce_nonce) returns the message already created instead of a second one."""
-    return stable_key(
-        target, str(destination), str(index), message_fingerprint(message), length=NONCE_MAX
-    )
+    (with enforce_nonce) returns the message already created instead of a second one.
+
+    The formula is the one earlier releases used, so an alert retried across an upgrade
+    still finds the message it posted."""
+    seed = f"{target}|{destination}|{index}|{message_fingerprint(message)}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:NONCE_MAX]
 
 
 def first_message_nonce(target: str, destination: int, reply: Reply) -> str:
