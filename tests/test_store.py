@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.embedded import EmbeddedRedis
 from bot.settings import Settings
 from bot.store import SchemaMismatch, Store
 from bot.store.feeds import FeedState
@@ -346,26 +345,3 @@ async def test_connect_stops_the_embedded_server_it_started(tmp_path: Path) -> N
             break
         await asyncio.sleep(0.1)
     assert not (tmp_path / "redis.sock").exists()
-
-
-def test_embedded_server_persists_across_restarts(tmp_path: Path) -> None:
-    import redis
-
-    with EmbeddedRedis(tmp_path) as server:
-        assert server.owned
-        redis.Redis.from_url(server.url).set("gw:probe", "kept")
-    assert not (tmp_path / "redis.sock").exists() or not server.owned
-    with EmbeddedRedis(tmp_path) as server:
-        assert redis.Redis.from_url(server.url).get("gw:probe") == b"kept"
-    assert (tmp_path / "appendonly.aof").exists()
-
-
-def test_second_process_attaches_to_a_running_embedded_server(tmp_path: Path) -> None:
-    with EmbeddedRedis(tmp_path) as first:
-        second = EmbeddedRedis(tmp_path)
-        second.start()
-        assert not second.owned  # it found the running server
-        second.stop()  # does not stop a server it does not own
-        import redis
-
-        assert redis.Redis.from_url(first.url).ping()

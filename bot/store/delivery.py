@@ -80,10 +80,7 @@ class DeliveryRepository(Repository):
         return bool(await self.r.sismember(self.keys.delivered(channel), article_id))
 
     async def mark_delivered(self, channel: str, article_id: str) -> None:
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.sadd(self.keys.delivered(channel), article_id)
-            pipe.hincrby(self.keys.stats, "alerts_delivered", 1)
-            await pipe.execute()
+        await self._mark_sent(self.keys.delivered(channel), article_id, "alerts_delivered")
 
     async def delivered_count(self, channel: str) -> int:
         return int(await self.r.scard(self.keys.delivered(channel)))
@@ -104,9 +101,13 @@ class DeliveryRepository(Repository):
         return bool(await self.r.sismember(self.keys.notices_sent(channel), notice_id))
 
     async def mark_notice_sent(self, channel: str, notice_id: str) -> None:
+        await self._mark_sent(self.keys.notices_sent(channel), notice_id, "notices_delivered")
+
+    async def _mark_sent(self, sent: str, item: str, counter: str) -> None:
+        """Add `item` to the set `sent` and count it, in one MULTI."""
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.sadd(self.keys.notices_sent(channel), notice_id)
-            pipe.hincrby(self.keys.stats, "notices_delivered", 1)
+            pipe.sadd(sent, item)
+            pipe.hincrby(self.keys.stats, counter, 1)
             await pipe.execute()
 
     # ------------------------------------------------------ threads, sending
