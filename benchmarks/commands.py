@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app import App, sample_corpus_dir  # noqa: E402
 from bot.ingest.sources import read_paths  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.store.redis_store import sentences_of  # noqa: E402
+from bot.store.index import sentences_of  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -49,8 +49,7 @@ xAI under the Apache 2.0 licence, have 314 billion parameters; report number {uu
 
 
 async def make_all_due(app: App, urls: list[str]) -> None:
-    k = app.store.keys
-    await app.store.r.zadd(k.feeds_due, {feed_id(u): time.time() - 1 for u in urls})
+    await app.store.feeds.set_due({feed_id(u): time.time() - 1 for u in urls})
 
 
 async def timed_round(app: App, urls: list[str]) -> float:
@@ -96,7 +95,7 @@ async def main(n_feeds: int, rounds: int, concurrency: int) -> None:
                     for n in range(n_feeds):
                         fake.set(f"/feed/{n}.xml", feed_body(fake, n, r), etag=f'"{n}-{r}"')
                     fresh.append(await timed_round(app, urls))
-                stats = await app.store.stats()
+                stats = await app.store.stats.counters()
         finally:
             redis.stop()
 

@@ -75,7 +75,7 @@ async def end_to_end(articles: list[RawArticle], analyzer: Analyzer, copies: int
             await app.ingestor.add(batch)
             await app.pipeline.drain(["analyze", "fanout"])
             elapsed = time.perf_counter() - start
-            queued = await app.store.r.xlen(app.store.keys.outbox("console"))
+            queued = await app.store.streams.length(app.store.keys.outbox("console"))
             print(f"  end-to-end: {len(batch)} articles, {queued} alerts queued in {elapsed:.2f}s")
             return len(batch) / elapsed
 

@@ -233,8 +233,8 @@ def check_timeline() -> bool:
         with tempfile.TemporaryDirectory() as tmp:
             async with App(load_settings(data_dir=Path(tmp), key_prefix="tl")) as app:
                 await app.ingest([str(SEEDS)])
-                story = (await app.store.stories(limit=1))[0]
-                articles = await app.store.story_articles(story.id)
+                story = (await app.store.stories.top(limit=1))[0]
+                articles = await app.store.stories.articles(story.id)
                 return [(e.when.iso(), e.sentence) for e in timeline_events(articles)]
 
     events = asyncio.run(build())

@@ -1,4 +1,4 @@
-"""Wiring: settings → Redis (embedded or REDIS_URL) → store, NLP, pipeline, transports.
+"""Wiring: settings → store (Redis: embedded or REDIS_URL) → NLP, pipeline, transports.
 
 Nothing is built at import time; `App` builds everything once per process and tears it
 down in reverse order.
@@ -12,19 +12,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from bot.charts import Charts
-from bot.ingest.api import ApiServer
+from bot.ingest.api import ApiConfig, ApiDeps, ApiServer
 from bot.ingest.feeds import FeedConfig, FeedManager, FeedScheduler
 from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
-from bot.ops.embedded import EmbeddedRedis
+from bot.ops.metrics import Metrics
 from bot.pipeline.stages import Pipeline
 from bot.settings import Settings
-from bot.store.keys import Keys
-from bot.store.redis_store import RedisStore
+from bot.store import Store
 from bot.transports import create_transport
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
@@ -62,7 +59,6 @@ class App:
         self._analyzer = analyzer
         self._platforms = [p for p in (platforms or []) if p not in self.transports]
         self._stack = AsyncExitStack()
-        self.embedded: EmbeddedRedis | None = None
         self.redis_description = ""
 
     async def __aenter__(self) -> App:
@@ -75,18 +71,14 @@ class App:
 
     async def _open(self) -> None:
         s = self.settings
-        if s.redis_url:
-            client = aioredis.Redis.from_url(s.redis_url)
-            self.redis_description = f"Redis at {_redact(s.redis_url)}"
-        else:
-            self.embedded = EmbeddedRedis(s.data_dir, binary=s.redis_server)
-            self.embedded.start()
-            self._stack.callback(self.embedded.stop)
-            client = aioredis.Redis(unix_socket_path=str(self.embedded.socket_path))
-            self.redis_description = self.embedded.description
-        self.store = RedisStore(client, Keys(s.key_prefix))
+        self.store = await Store.connect(
+            redis_url=s.redis_url,
+            data_dir=s.data_dir,
+            redis_server=s.redis_server,
+            key_prefix=s.key_prefix,
+        )
         self._stack.push_async_callback(self.store.close)
-        await client.ping()
+        self.redis_description = self.store.description
         await self.store.check_schema()
         self.catalog = Catalog.load()
         self.analyzer = self._analyzer or Analyzer(self.catalog, english_model=s.english_model)
@@ -144,7 +136,14 @@ class App:
 
     async def start_api(self) -> ApiServer:
         """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""
-        server = ApiServer(self)
+        server = ApiServer(
+            ApiDeps(
+                config=api_config(self.settings),
+                store=self.store,
+                ingestor=self.ingestor,
+                metrics=Metrics(self.store, self.pipeline.workers, self.transports),
+            )
+        )
         self._stack.push_async_callback(server.close)
         await server.start()
         return server
@@ -186,13 +185,13 @@ class App:
         return await complete_entity(self.context, prefix, limit)
 
     async def thread_ref(self, channel: str, key: str) -> str | None:
-        return await self.store.thread_ref(channel, key)
+        return await self.store.delivery.thread_ref(channel, key)
 
     async def set_thread_ref(self, channel: str, key: str, ref: str) -> bool:
-        return await self.store.set_thread_ref(channel, key, ref)
+        return await self.store.delivery.set_thread_ref(channel, key, ref)
 
     async def mark_sending(self, channel: str, key: str, value: str) -> str | None:
-        return await self.store.mark_sending(channel, key, value)
+        return await self.store.delivery.mark_sending(channel, key, value)
 
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)
@@ -226,14 +225,13 @@ def feed_config(s: Settings) -> FeedConfig:
     )
 
 
-def _redact(url: str) -> str:
-    """A Redis URL without its password, for logs and `doctor`."""
-    if "@" not in url:
-        return url
-    scheme, _, rest = url.partition("://")
-    creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user + ':' if user else ''}***@{host}"
+def api_config(s: Settings) -> ApiConfig:
+    return ApiConfig(
+        token=s.api_token.get_secret_value() if s.api_token else None,
+        max_body_bytes=s.api_max_body_bytes,
+        host=s.api_host,
+        port=s.api_port,
+    )
 
 
 def describe(app: App) -> dict[str, Any]:

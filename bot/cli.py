@@ -18,7 +18,7 @@ from rich.console import Console
 from bot.app import App, sample_corpus_dir
 from bot.ops.embedded import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.redis_store import SchemaMismatch
+from bot.store import SchemaMismatch
 from bot.transports.console import ConsoleTransport
 from handlers.reply import Reply
 
@@ -128,7 +128,7 @@ def demo(
                 new = sum(o.status == "new" for o in outcomes)
                 out.print(
                     f"[dim]sample corpus: {new} new, {len(outcomes) - new} already stored; "
-                    f"{await app.store.article_count()} articles in the store[/dim]"
+                    f"{await app.store.articles.count()} articles in the store[/dim]"
                 )
             await _chat(app, script)
 

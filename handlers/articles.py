@@ -25,7 +25,7 @@ async def mentions(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    total, articles = await ctx.store.articles_mentioning(ent.id, limit=ctx.max_results)
+    total, articles = await ctx.store.index.mentioning(ent.id, limit=ctx.max_results)
     if not total:
         return Reply(text=t(req.lang, "mentions_none", name=ent.name))
     fields = []
@@ -65,7 +65,7 @@ async def mentions(ctx: HandlerContext, req: CommandRequest) -> Reply:
 async def search(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """Search the stored articles for words (any language, accents and case ignored)."""
     query = req.args["query"]
-    hits = await ctx.store.search([query], limit=ctx.max_results)
+    hits = await ctx.store.index.search([query], limit=ctx.max_results)
     if not hits:
         return Reply(text=t(req.lang, "search_none", query=clip(query, 100)))
     fields = []
@@ -91,8 +91,8 @@ async def search(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("sources", help_fr="Les médias des articles stockés, avec leur nombre d'articles.")
 async def sources(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """The outlets of the stored articles, with how many articles each."""
-    stats = await ctx.store.sources()
-    total = await ctx.store.article_count()
+    stats = await ctx.store.index.sources()
+    total = await ctx.store.articles.count()
     if not total:
         return Reply(text=t(req.lang, "sources_none"))
     lines = [f"- **{s.name}**: {s.articles} · latest {day(s.latest, req.lang)}" for s in stats]

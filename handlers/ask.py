@@ -76,11 +76,11 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """Ask a question about the story (French or English); the best answer first, cited."""
     question = req.args["question"]
     lang = question_language(question)
-    hits = await ctx.store.search([question], limit=CANDIDATE_ARTICLES)
+    hits = await ctx.store.index.search([question], limit=CANDIDATE_ARTICLES)
     articles = {h.article.id: h.article for h in hits}
-    biggest = await ctx.store.stories(limit=1)
+    biggest = await ctx.store.stories.top(limit=1)
     if biggest:
-        for art in await ctx.store.story_articles(biggest[0].id, limit=CANDIDATE_ARTICLES):
+        for art in await ctx.store.stories.articles(biggest[0].id, limit=CANDIDATE_ARTICLES):
             articles.setdefault(art.id, art)
     # The ranker indexes a passage list once and reuses it while it gets the same list:
     # the same candidate articles give back the same list object.

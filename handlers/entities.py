@@ -48,7 +48,7 @@ async def resolve_entity(ctx: HandlerContext, name: str, lang: str = "en") -> Re
     if found is not None:
         return Resolution(found, exact=_key(found.name) == _key(name))
     wanted = _key(name)
-    discovered = await ctx.store.discovered_entities()
+    discovered = await ctx.store.articles.discovered_entities()
     for ent in discovered:
         if ent.id == name.casefold() or wanted in {_key(ent.name), *map(_key, ent.aliases)}:
             return Resolution(ent, exact=_key(ent.name) == wanted)
@@ -84,7 +84,7 @@ async def complete_entity(ctx: HandlerContext, prefix: str, limit: int = 25) -> 
     """Entities for autocomplete: names or aliases starting with what was typed first, then
     close spellings; catalog and discovered entities alike."""
     typed = _key(prefix)
-    pool = list(ctx.catalog) + await ctx.store.discovered_entities()
+    pool = list(ctx.catalog) + await ctx.store.articles.discovered_entities()
     if not typed:
         return sorted(ctx.catalog, key=lambda e: e.name.casefold())[:limit]
     starts: list[EntityInfo] = []

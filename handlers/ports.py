@@ -1,7 +1,8 @@
-"""What handlers may ask of the rest of the bot: the store and ingestion, as Protocols.
+"""What handlers may ask of the rest of the bot, as Protocols: the store (one Protocol per
+repository, holding only what handlers use), charts, ingestion and feeds.
 
-The Redis implementation lives in `bot.store.redis_store`; handlers only see these shapes, so they
-stay free of any client library and of the chat platform they answer on.
+The Redis implementation is `bot.store.Store`; handlers only see these shapes, so they stay
+free of any client library and of the chat platform they answer on.
 """
 
 from __future__ import annotations
@@ -24,8 +25,33 @@ from handlers.model import (
 )
 
 
-class StoreProtocol(Protocol):
-    """The store operations handlers use."""
+class ArticleReads(Protocol):
+    """`store.articles`, as handlers see it."""
+
+    async def count(self) -> int: ...
+
+    async def discovered(self, entity_id: str) -> EntityInfo | None:
+        """An entity NER discovered outside the catalog."""
+
+    async def discovered_entities(self, limit: int = 1000) -> list[EntityInfo]: ...
+
+
+class IndexReads(Protocol):
+    """`store.index`: the entity and term indexes and the outlets."""
+
+    async def mentioning(self, entity_id: str, limit: int = 10) -> tuple[int, list[ArticleRecord]]:
+        """(total count, newest first up to limit)."""
+
+    async def search(self, query_terms: Sequence[str], limit: int = 5) -> list[SearchHit]: ...
+
+    async def sources(self) -> list[SourceStat]: ...
+
+    async def entity_timestamps(self, entity_id: str) -> list[float]:
+        """When each dated article mentioning the entity was published."""
+
+
+class SubscriptionStore(Protocol):
+    """`store.subscriptions`: what a channel tracks."""
 
     async def track(self, sub: Subscription) -> bool:
         """Add or update a subscription; True when it is new."""
@@ -33,39 +59,48 @@ class StoreProtocol(Protocol):
     async def untrack(self, channel: str, entity_id: str) -> bool:
         """Remove a subscription; True when there was one."""
 
-    async def subscriptions(self, channel: str) -> list[Subscription]: ...
+    async def of_channel(self, channel: str) -> list[Subscription]: ...
 
-    async def articles_mentioning(
-        self, entity_id: str, limit: int = 10
-    ) -> tuple[int, list[ArticleRecord]]:
-        """(total count, newest first up to limit)."""
 
-    async def search(self, terms: Sequence[str], limit: int = 5) -> list[SearchHit]: ...
+class StoryReads(Protocol):
+    """`store.stories`: the stories."""
 
-    async def sources(self) -> list[SourceStat]: ...
+    async def get(self, story_id: str) -> StoryRecord | None: ...
 
-    async def discovered(self, entity_id: str) -> EntityInfo | None: ...
-
-    async def discovered_entities(self, limit: int = 1000) -> list[EntityInfo]: ...
-
-    async def article_count(self) -> int: ...
-
-    async def stories(self, limit: int = 20) -> list[StoryRecord]:
+    async def top(self, limit: int = 20) -> list[StoryRecord]:
         """The stories with the most articles first."""
 
-    async def story(self, story_id: str) -> StoryRecord | None: ...
-
-    async def story_articles(self, story_id: str, limit: int = 100) -> list[ArticleRecord]:
+    async def articles(self, story_id: str, limit: int = 100) -> list[ArticleRecord]:
         """Oldest first."""
 
-    async def entity_timestamps(self, entity_id: str) -> list[float]:
-        """When each dated article mentioning the entity was published."""
+
+class PauseControl(Protocol):
+    """`store.delivery`, as far as handlers go: paused channels."""
 
     async def paused_channels(self, scope: str) -> dict[str, str]:
         """channel → reason, for the channels of a guild/workspace whose alerts are paused."""
 
     async def resume_channel(self, channel: str, platform: str) -> int:
         """Lift a pause; returns how many kept alerts were queued again."""
+
+
+class StoreProtocol(Protocol):
+    """The store as handlers use it: its repositories."""
+
+    @property
+    def articles(self) -> ArticleReads: ...
+
+    @property
+    def index(self) -> IndexReads: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionStore: ...
+
+    @property
+    def stories(self) -> StoryReads: ...
+
+    @property
+    def delivery(self) -> PauseControl: ...
 
 
 class ChartMaker(Protocol):

@@ -245,7 +245,7 @@ async def _add_pause_notice(ctx: HandlerContext, request: CommandRequest, reply:
     paused (the platform refused them), and how to resume."""
     if request.name == "resume":
         return
-    paused = await ctx.store.paused_channels(request.channel.scope_key)
+    paused = await ctx.store.delivery.paused_channels(request.channel.scope_key)
     if paused:
         notes = "; ".join(f"{ch.rsplit(':', 1)[-1]}: {why}" for ch, why in sorted(paused.items()))
         reply.footer = t(request.lang, "paused_notice", notes=notes) + (

@@ -88,15 +88,15 @@ async def _story(
 ) -> tuple[StoryRecord, list[ArticleRecord]] | Reply:
     wanted = req.args.get("story")
     if wanted:
-        story = await ctx.store.story(wanted)
+        story = await ctx.store.stories.get(wanted)
         if story is None:
             return Reply.error(t(req.lang, "story_unknown", story=wanted))
     else:
-        biggest = await ctx.store.stories(limit=1)
+        biggest = await ctx.store.stories.top(limit=1)
         if not biggest:
             return Reply(text=t(req.lang, "sources_none"))
         story = biggest[0]
-    articles = await ctx.store.story_articles(story.id, limit=MAX_ARTICLES)
+    articles = await ctx.store.stories.articles(story.id, limit=MAX_ARTICLES)
     return story, articles
 
 
@@ -132,7 +132,7 @@ def _names(ctx: HandlerContext, ids: Sequence[str]) -> str:
 )
 async def stories(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """The stories the stored articles form, biggest first."""
-    found = await ctx.store.stories(limit=10)
+    found = await ctx.store.stories.top(limit=10)
     if not found:
         return Reply(text=t(req.lang, "sources_none"))
     lines = [
@@ -463,7 +463,7 @@ async def who(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    total, articles = await ctx.store.articles_mentioning(ent.id, limit=40)
+    total, articles = await ctx.store.index.mentioning(ent.id, limit=40)
     if not total:
         return Reply(text=t(req.lang, "mentions_none", name=ent.name))
     with_it: Counter[str] = Counter()
@@ -533,7 +533,7 @@ async def trend(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    series = weekly_counts(await ctx.store.entity_timestamps(ent.id))
+    series = weekly_counts(await ctx.store.index.entity_timestamps(ent.id))
     if not series:
         return Reply(text=t(req.lang, "mentions_none", name=ent.name))
     if len(series) > 60:

@@ -44,7 +44,7 @@ async def track(ctx: HandlerContext, req: CommandRequest) -> Reply:
         return Reply.error(res.error)
     ent = res.entity
     level = cast(SalienceLevel, req.args.get("min", "low"))
-    is_new = await ctx.store.track(
+    is_new = await ctx.store.subscriptions.track(
         Subscription(
             channel=str(req.channel),
             entity_id=ent.id,
@@ -74,7 +74,7 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    removed = await ctx.store.untrack(str(req.channel), ent.id)
+    removed = await ctx.store.subscriptions.untrack(str(req.channel), ent.id)
     if not removed:
         return Reply.error(t(req.lang, "not_tracked", name=ent.name, id=ent.id))
     logger.info("%s untracks %s in %s", req.user, ent.id, req.channel)
@@ -84,12 +84,12 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("tracked", help_fr="Ce que ce salon suit.")
 async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """List the entities tracked in this channel."""
-    subs = await ctx.store.subscriptions(str(req.channel))
+    subs = await ctx.store.subscriptions.of_channel(str(req.channel))
     if not subs:
         return Reply(text=t(req.lang, "tracked_none"))
     fields = []
     for sub in subs:
-        info = ctx.catalog.get(sub.entity_id) or await ctx.store.discovered(sub.entity_id)
+        info = ctx.catalog.get(sub.entity_id) or await ctx.store.articles.discovered(sub.entity_id)
         name = info.name if info else entity_name(ctx, sub.entity_id)
         since = sub.added_at.strftime("%Y-%m-%d") if sub.added_at else "?"
         detail = f"`{sub.entity_id}` · min {sub.min_level} · since {since}"
@@ -108,9 +108,9 @@ async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("resume", manage=True, help_fr="Reprendre les alertes suspendues dans ce salon.")
 async def resume(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """Resume alerts in this channel after the bot lost access to it (kept alerts are sent)."""
-    paused = await ctx.store.paused_channels(req.channel.scope_key)
+    paused = await ctx.store.delivery.paused_channels(req.channel.scope_key)
     if str(req.channel) not in paused:
         return Reply(text=t(req.lang, "not_paused"))
-    n = await ctx.store.resume_channel(str(req.channel), req.channel.platform)
+    n = await ctx.store.delivery.resume_channel(str(req.channel), req.channel.platform)
     logger.info("%s resumed alerts in %s (%d re-queued)", req.user, req.channel, n)
     return Reply(text=t(req.lang, "resumed", n=n))

@@ -84,9 +84,11 @@ async def test_bad_bodies(api: httpx.AsyncClient) -> None:
     assert text.status_code == 415
 
 
-async def test_api_is_off_without_a_token(testbot: ChatBot, api: httpx.AsyncClient) -> None:
+async def test_api_is_off_without_a_token(testbot: ChatBot) -> None:
     testbot.app.settings = testbot.app.settings.model_copy(update={"api_token": None})
-    resp = await api.post("/v1/articles", json=ARTICLE, headers=auth())
+    server = await testbot.app.start_api()
+    async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=30) as api:
+        resp = await api.post("/v1/articles", json=ARTICLE, headers=auth())
     assert resp.status_code == 503 and "GROKWATCH_API_TOKEN" in resp.json()["error"]
 
 

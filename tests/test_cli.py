@@ -125,10 +125,7 @@ async def test_worker_process_runs_the_stages_of_another_process(
     import signal
     import uuid
 
-    import redis.asyncio as aioredis
-
-    from bot.store.keys import Keys
-    from bot.store.redis_store import RedisStore
+    from bot.store import Store
     from handlers.model import RawArticle, Subscription
 
     prefix = "w" + uuid.uuid4().hex[:10]
@@ -147,22 +144,22 @@ async def test_worker_process_runs_the_stages_of_another_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    store = RedisStore(aioredis.Redis.from_url(redis_url), Keys(prefix))
+    store = await Store.connect(redis_url=redis_url, data_dir=tmp_path, key_prefix=prefix)
     try:
         await store.check_schema()
-        await store.track(Subscription("console:demo", "grok"))
-        status, article_id = await store.add_article(
+        await store.subscriptions.track(Subscription("console:demo", "grok"))
+        status, article_id = await store.articles.add(
             RawArticle(title="Grok devient open source", text="xAI publie les poids de Grok-1.")
         )
         assert status == "new"
         for _ in range(600):  # up to 60 s, the worker loads its models first
-            if await store.queued_alerts(article_id):
+            if await store.delivery.queued_alerts(article_id):
                 break
             assert proc.returncode is None, "the worker died"
             await asyncio.sleep(0.1)
-        alerts = await store.queued_alerts(article_id)
+        alerts = await store.delivery.queued_alerts(article_id)
         assert [a.entity_ids for a in alerts] == [("grok",)]
-        rec = await store.load_article(article_id)
+        rec = await store.articles.load(article_id)
         assert rec is not None and rec.analysed == "fast" and rec.lang == "fr"
     finally:
         proc.send_signal(signal.SIGTERM)

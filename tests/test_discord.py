@@ -170,7 +170,7 @@ async def test_alert_is_posted_as_an_embed_without_mentions(
     # the Untrack button is a persistent custom id
     button = body["components"][0]["components"][0]
     assert button["custom_id"] == "grok:untrack:grok" and button["style"] == 4
-    assert await dapp.store.delivered_count(TARGET) == 1
+    assert await dapp.store.delivery.delivered_count(TARGET) == 1
     await dapp.deliver_pending()
     assert len(fake.posts(f"/channels/{CHANNEL}/messages")) == 1  # once
 
@@ -247,7 +247,7 @@ async def test_persistent_5xx_leaves_the_alert_pending(
     await dapp.pipeline.drain(["analyze", "fanout"])
     await dapp.pipeline.workers["deliver:discord"].run_once()
     assert await dapp.pipeline.workers["deliver:discord"].pending() == 1
-    assert not await dapp.store.is_paused(TARGET)
+    assert not await dapp.store.delivery.is_paused(TARGET)
     await dapp.deliver_pending()  # Discord is back
     assert len(fake.sent_messages()) == 1
     assert await dapp.pipeline.workers["deliver:discord"].pending() == 0
@@ -260,9 +260,9 @@ async def test_403_pauses_the_channel_and_resume_requeues_the_alert(
     fake.forbidden_channels.add(CHANNEL)
     await ingest_article(dapp, tmp_path)
     await dapp.deliver_pending()
-    assert await dapp.store.is_paused(TARGET)
+    assert await dapp.store.delivery.is_paused(TARGET)
     assert fake.sent_messages() == []
-    reason = (await dapp.store.paused_channels(f"discord:{GUILD}"))[TARGET]
+    reason = (await dapp.store.delivery.paused_channels(f"discord:{GUILD}"))[TARGET]
     assert "lost access" in reason and "403" in reason
     # the next command anywhere in the guild says so
     other = await dapp.say("/grok tracked", channel=f"discord:{GUILD}:{OTHER}")
@@ -273,7 +273,7 @@ async def test_403_pauses_the_channel_and_resume_requeues_the_alert(
     assert "1" in resumed.text
     await dapp.deliver_pending()
     assert len(fake.sent_messages()) == 1
-    assert not await dapp.store.is_paused(TARGET)
+    assert not await dapp.store.delivery.is_paused(TARGET)
 
 
 async def test_404_is_permanent_with_a_reason(dapp: App, fake: FakeDiscord) -> None:
@@ -321,8 +321,8 @@ async def test_no_duplicate_after_a_crash_between_post_and_record(
     with pytest.raises(Crash):
         await dapp.deliver_pending()
     assert len(fake.sent_messages()) == 1
-    assert not await dapp.store.is_delivered(
-        TARGET, (await dapp.store.r.zrange(dapp.store.keys.articles, 0, 0))[0].decode()
+    assert not await dapp.store.delivery.is_delivered(
+        TARGET, (await dapp.store.client.zrange(dapp.store.keys.articles, 0, 0))[0].decode()
     )
     # restart: the entry is reclaimed and sent again with the same nonce
     dapp.pipeline.transports["discord"] = real
@@ -333,7 +333,7 @@ async def test_no_duplicate_after_a_crash_between_post_and_record(
     assert len(fake.threads) <= 1  # the story's thread (if any) was not opened twice
     assert not any(mid in fake.messages for mid in fake.threads)  # nor posted into
     assert await dapp.pipeline.workers["deliver:discord"].pending() == 0
-    assert await dapp.store.delivered_count(TARGET) == 1
+    assert await dapp.store.delivery.delivered_count(TARGET) == 1
 
 
 async def test_follow_ups_of_a_story_go_to_the_thread_of_its_first_alert(
@@ -500,7 +500,7 @@ async def test_a_slash_command_is_deferred_then_answered(dapp: App, fake: FakeDi
     assert follow.query.get("wait") in {"1", "true"}
     assert_within_limits(follow.body)
     assert "elon-musk" in follow.body["embeds"][0]["description"]
-    subs = await dapp.store.subscriptions(TARGET)
+    subs = await dapp.store.subscriptions.of_channel(TARGET)
     assert [(s.entity_id, s.added_by) for s in subs] == [("elon-musk", "discord:42")]
 
 
@@ -527,7 +527,7 @@ async def test_track_without_manage_channels_is_refused_privately(
     follow = next(r for r in reqs if "/webhooks/" in r.path)
     assert follow.body["flags"] & 64  # ephemeral
     assert "manage this channel" in follow.body["embeds"][0]["description"]
-    assert await dapp.store.subscriptions(TARGET) == []
+    assert await dapp.store.subscriptions.of_channel(TARGET) == []
 
 
 async def test_reading_commands_are_open_and_french_users_get_french(
@@ -569,14 +569,14 @@ async def test_the_untrack_button_runs_untrack_with_the_permission_check(
     refused["message"] = message
     reqs = await dispatch(dapp, fake, refused, until="/webhooks/")
     assert reqs[0].body["type"] == 5 and reqs[0].body["data"]["flags"] & 64
-    assert [s.entity_id for s in await dapp.store.subscriptions(TARGET)] == ["grok"]
+    assert [s.entity_id for s in await dapp.store.subscriptions.of_channel(TARGET)] == ["grok"]
 
     allowed = interaction(3, press)
     allowed["message"] = message
     reqs = await dispatch(dapp, fake, allowed, until="/webhooks/")
     follow = next(r for r in reqs if "/webhooks/" in r.path)
     assert follow.body["flags"] & 64
-    assert await dapp.store.subscriptions(TARGET) == []
+    assert await dapp.store.subscriptions.of_channel(TARGET) == []
 
 
 def test_render_gives_the_fake_what_discord_accepts() -> None:

@@ -93,8 +93,7 @@ async def settle(bot: ChatBot) -> str:
 
 
 async def make_due(bot: ChatBot, url: str) -> None:
-    k = bot.app.store.keys
-    await bot.app.store.r.zadd(k.feeds_due, {feed_id(url): time.time() - 1})
+    await bot.app.store.feeds.set_due({feed_id(url): time.time() - 1})
 
 
 async def test_first_poll_indexes_without_alert_then_new_items_alert_once(
@@ -133,7 +132,7 @@ async def test_first_poll_indexes_without_alert_then_new_items_alert_once(
     await make_due(testbot, url)
     assert await testbot.app.feeds.poll_due() == 1
     assert await settle(testbot) == ""
-    assert await testbot.app.store.article_count() == 2
+    assert await testbot.app.store.articles.count() == 2
     listed = await testbot.say("/grok feeds list", channel=CHANNEL)
     assert "Le Veilleur Tech" in listed.as_text() and "2 article(s)" in listed.as_text()
 
@@ -160,7 +159,7 @@ async def test_not_modified_costs_no_parse(testbot: ChatBot, fake: FakeWeb) -> N
     assert fake.hits["/etag.xml"] == 4
     assert feeds.parses == 1  # three 304s, no parse
     assert fake.requests[-1].headers.get("If-None-Match") == '"abc"'
-    stats = await testbot.app.store.stats()
+    stats = await testbot.app.store.stats.counters()
     assert stats["feeds_polled"] == 4 and stats["feeds_not_modified"] == 3
 
 
@@ -172,23 +171,23 @@ async def test_failures_back_off_then_pause_with_a_notice(testbot: ChatBot, fake
     feeds = testbot.app.feeds
     fid = feed_id(url)
     delays = []
-    state = await feeds.load(fid)
+    state = await testbot.app.store.feeds.load(fid)
     assert state is not None
     delays.append(state.next_poll - state.last_poll)
     for _ in range(2):
         await make_due(testbot, url)
         await feeds.poll_due()
-        state = await feeds.load(fid)
+        state = await testbot.app.store.feeds.load(fid)
         assert state is not None
         delays.append(state.next_poll - state.last_poll)
     assert delays[0] < delays[1] < delays[2]  # exponential backoff: 60, 120, 240 s
     assert state.paused and state.failures == 3 and "HTTP 500" in state.last_error
-    assert await testbot.app.store.r.zscore(testbot.app.store.keys.feeds_due, fid) is None
+    assert await testbot.app.store.feeds.due_at(fid) is None
     notice = await testbot.deliver()
     assert "Feed paused" in notice and url in notice and "3 failure(s)" in notice
     assert await testbot.deliver() == ""  # once
     await make_due(testbot, url)  # even if due, a paused feed is not polled
-    await testbot.app.store.r.zrem(testbot.app.store.keys.feeds_due, fid)
+    await testbot.app.store.feeds.unschedule(fid)
     assert await feeds.poll_due() == 0
     listed = (await testbot.say("/grok feeds list", channel=CHANNEL)).as_text()
     assert "paused after 3 failure(s)" in listed and "HTTP 500" in listed
@@ -196,7 +195,7 @@ async def test_failures_back_off_then_pause_with_a_notice(testbot: ChatBot, fake
     fake.set("/broken.xml", rss(fake, [FRESH]))
     again = await testbot.say(f"/grok feeds add {url}", channel=CHANNEL)
     assert "polling it again" in again.text
-    state = await feeds.load(fid)
+    state = await testbot.app.store.feeds.load(fid)
     assert state is not None and not state.paused and state.failures == 0
 
 
@@ -261,7 +260,7 @@ async def test_the_lock_keeps_two_pollers_apart(testbot: ChatBot, fake: FakeWeb)
     results = await asyncio.gather(*(testbot.app.feeds.poll(feed_id(url)) for _ in range(3)))
     assert sorted(r.status for r in results) == ["ok", "skipped", "skipped"]
     assert fake.hits["/slowfeed.xml"] == 1
-    assert await testbot.app.store.r.exists(testbot.app.store.keys.feed_lock(feed_id(url))) == 0
+    assert not await testbot.app.store.feeds.is_locked(feed_id(url))
 
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -416,9 +415,10 @@ async def test_short_summaries_are_completed_from_the_page(testbot: ChatBot, fak
     fake.set("/feed.xml", rss(fake, [teaser]))
     await testbot.say(f"/grok feeds add {fake.url('/feed.xml')}", channel=CHANNEL)
     (article_id,) = [
-        i.decode() for i in await testbot.app.store.r.zrange(testbot.app.store.keys.articles, 0, -1)
+        i.decode()
+        for i in await testbot.app.store.client.zrange(testbot.app.store.keys.articles, 0, -1)
     ]
-    rec = await testbot.app.store.load_article(article_id)
+    rec = await testbot.app.store.articles.load(article_id)
     assert rec is not None and "314 milliards" in rec.text and "Bernard75" not in rec.text
     # known on the next poll: the page is not fetched again
     await make_due(testbot, fake.url("/feed.xml"))

@@ -117,7 +117,7 @@ async def test_internal_errors_are_reported_with_a_reference(
     async def broken(channel: str) -> None:
         raise ConnectionError("Redis went away")
 
-    monkeypatch.setattr(testbot.app.store, "subscriptions", broken)
+    monkeypatch.setattr(testbot.app.store.subscriptions, "of_channel", broken)
     reply = await testbot.say("/grok tracked")
     assert reply.kind == "error" and "ref" in reply.text and "try again" in reply.text
     assert "Redis went away" not in reply.text  # internals stay in the log

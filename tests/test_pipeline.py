@@ -115,8 +115,8 @@ async def test_seeds_twice_five_new_then_five_duplicates(
     assert [o.status for o in second] == ["duplicate"] * 5
     assert {o.id for o in second} == {o.id for o in first}
     assert all(o.alerts == [] for o in second)
-    k = testbot.app.store.keys
-    assert await testbot.app.store.r.xlen(k.outbox("console")) == 5
+    store = testbot.app.store
+    assert await store.streams.length(store.keys.outbox("console")) == 5
     shown = await testbot.deliver()
     assert shown.count("alert in console:demo") == 5
 
@@ -156,7 +156,7 @@ async def test_crash_between_stages_loses_nothing_and_delivers_once(
             raise Crash  # ... and the process dies before XACK
 
         return StreamWorker(
-            app.store.r,
+            app.store.streams,
             worker.name,
             worker.streams,
             worker.group,
@@ -169,13 +169,10 @@ async def test_crash_between_stages_loses_nothing_and_delivers_once(
     for stage in ("analyze", "fanout", "deliver:console"):
         doomed = crashing(pipe.workers[stage])
         with pytest.raises(Crash):
-            entries = await doomed.r.xreadgroup(
-                doomed.group, doomed.consumer, {s: ">" for s in doomed.streams}, count=10
-            )
             batch = [
-                (e.decode(), {k.decode(): v.decode() for k, v in f.items()})
-                for _, rows in entries
-                for e, f in rows
+                entry
+                for s in doomed.streams
+                for entry in await doomed.repo.read(s, doomed.group, doomed.consumer, count=10)
             ]
             assert batch, f"{stage} had nothing to do"
             await doomed.fn(batch)
@@ -185,8 +182,10 @@ async def test_crash_between_stages_loses_nothing_and_delivers_once(
         assert await pipe.workers[stage].pending() == 0
     await pipe.drain()
     k = app.store.keys
-    assert await app.store.r.xlen(k.outbox("console")) == 1  # one alert queued, not two
-    alerts = await app.store.queued_alerts((await app.store.r.zrange(k.articles, 0, 0))[0].decode())
+    assert await app.store.streams.length(k.outbox("console")) == 1  # one alert queued, not two
+    alerts = await app.store.delivery.queued_alerts(
+        (await app.store.client.zrange(k.articles, 0, 0))[0].decode()
+    )
     assert [sorted(a.entity_ids) for a in alerts] == [["grok", "xai"]]  # one alert, both
     printed = testbot.out.getvalue()
     assert printed.count("alert in console:demo") == 1  # delivered exactly once
@@ -200,12 +199,12 @@ async def test_poisoned_entry_goes_to_dead_letters(testbot: ChatBot) -> None:
     pipe = app.pipeline
     await pipe.setup()
     # an entry without its channel: no retry can fix it
-    await app.store.r.xadd(k.outbox("console"), {"article": "x", "entities": "[]"})
+    await app.store.streams.add(k.outbox("console"), {"article": "x", "entities": "[]"})
     for _ in range(8):
         await pipe.drain(["deliver"])
     assert await pipe.workers["deliver:console"].pending() == 0
-    dead = await app.store.r.xrange(k.dead_letters)
-    assert len(dead) == 1 and dead[0][1][b"stage"] == b"deliver:console"
+    dead = await app.store.streams.entries(k.dead_letters)
+    assert len(dead) == 1 and dead[0][1]["stage"] == "deliver:console"
 
 
 async def test_running_pipeline_delivers_in_background(testbot: ChatBot, tmp_path: Path) -> None:

@@ -196,7 +196,7 @@ async def test_slash_command_is_acked_at_once_then_answered(env: Env) -> None:
     answer = env.fake.responses[0]
     assert answer["response_type"] == "in_channel"
     assert "Elon Musk" in texts(answer) and answer["blocks"]
-    subs = await env.app.store.subscriptions("slack:T1:C1")
+    subs = await env.app.store.subscriptions.of_channel("slack:T1:C1")
     assert [s.entity_id for s in subs] == ["elon-musk"]
     assert subs[0].added_by == "slack:U1"
 
@@ -255,7 +255,7 @@ async def test_members_may_read_but_not_change_tracking(env: Env) -> None:
     answer = await env.answer("track Grok", user="U2")
     assert answer["response_type"] == "ephemeral"
     assert "Only people who may manage" in texts(answer)
-    assert await env.app.store.subscriptions("slack:T1:C1") == []
+    assert await env.app.store.subscriptions.of_channel("slack:T1:C1") == []
     answer = await env.answer("tracked", user="U2", n=2)
     assert answer["response_type"] == "in_channel" and "Nothing is tracked" in texts(answer)
 
@@ -343,12 +343,12 @@ async def test_untrack_button_runs_untrack_with_the_permission_check(env: Env) -
     assert await env.press("grok_untrack:0", "grok", user="U2") == 200  # a member: refused
     await env.fake.wait_for(lambda: len(env.fake.responses) == 1)
     assert "Only people" in texts(env.fake.responses[0])
-    assert len(await env.app.store.subscriptions("slack:T1:C1")) == 1
+    assert len(await env.app.store.subscriptions.of_channel("slack:T1:C1")) == 1
     assert await env.press("grok_untrack:0", "grok", user="U1") == 200  # an admin
     await env.fake.wait_for(lambda: len(env.fake.responses) == 2)
     answer = env.fake.responses[1]
     assert answer["response_type"] == "ephemeral" and "Stopped tracking" in texts(answer)
-    assert await env.app.store.subscriptions("slack:T1:C1") == []
+    assert await env.app.store.subscriptions.of_channel("slack:T1:C1") == []
 
 
 async def test_app_home_lists_what_the_users_channels_track(env: Env) -> None:
@@ -369,7 +369,7 @@ async def test_app_home_lists_what_the_users_channels_track(env: Env) -> None:
     untrack_grok = next(b for b in buttons if json.loads(b["value"]) == {"c": "C1", "v": "grok"})
     assert await env.press(untrack_grok["action_id"], untrack_grok["value"], view=True) == 200
     await env.fake.wait_for(lambda: len(env.fake.of("views.publish")) == 2)
-    assert await env.app.store.subscriptions("slack:T1:C1") == []
+    assert await env.app.store.subscriptions.of_channel("slack:T1:C1") == []
     assert "Stopped tracking" in texts(env.fake.of("views.publish")[1].args["view"])
 
 
@@ -401,7 +401,9 @@ async def test_socket_mode_receives_commands_without_an_http_server(
         await fake.wait_for(lambda: any(a.get("envelope_id") == "env-1" for a in fake.socket_acks))
         await fake.wait_for(lambda: len(fake.responses) == 1)
         assert "Now tracking" in texts(fake.responses[0])
-        assert [x.entity_id for x in await app.store.subscriptions("slack:T1:C1")] == ["grok"]
+        assert [x.entity_id for x in await app.store.subscriptions.of_channel("slack:T1:C1")] == [
+            "grok"
+        ]
 
 
 # ------------------------------------------------------------------ alerts out
@@ -433,12 +435,12 @@ async def test_alert_is_posted_once_with_blocks(env: Env, tmp_path: Path) -> Non
         if b["type"] == "actions"
         for el in b["elements"]
     )
-    assert await env.app.store.delivered_count("slack:T1:C1") == 1
+    assert await env.app.store.delivery.delivered_count("slack:T1:C1") == 1
     await env.app.deliver_pending()
     assert len(env.fake.of("chat.postMessage")) == 1
     # the intent mark written before posting expires instead of piling up
-    marks = await env.app.store.r.keys(env.app.store.keys.sending("slack:T1:C1", "*"))
-    assert len(marks) == 1 and 0 < await env.app.store.r.ttl(marks[0]) <= 7 * 86400
+    marks = await env.app.store.client.keys(env.app.store.keys.sending("slack:T1:C1", "*"))
+    assert len(marks) == 1 and 0 < await env.app.store.client.ttl(marks[0]) <= 7 * 86400
 
 
 async def test_rate_limit_waits_retry_after_then_delivers_once(env: Env, tmp_path: Path) -> None:
@@ -472,7 +474,7 @@ async def test_lasting_rate_limit_leaves_the_alert_pending(env: Env, tmp_path: P
     )
     await env.app.pipeline.workers["deliver:slack"].run_once()
     assert await env.app.pipeline.workers["deliver:slack"].pending() == 1
-    assert not await env.app.store.is_paused("slack:T1:C1")
+    assert not await env.app.store.delivery.is_paused("slack:T1:C1")
     await env.app.deliver_pending()  # reclaimed: delivered once, not twice
     assert len(env.fake.messages["C1"]) == 1
 
@@ -481,9 +483,9 @@ async def test_channel_not_found_pauses_then_resume_requeues(env: Env, tmp_path:
     await queue_alert(env, tmp_path)
     env.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
     await env.app.deliver_pending()
-    assert await env.app.store.is_paused("slack:T1:C1")
+    assert await env.app.store.delivery.is_paused("slack:T1:C1")
     assert "C1" not in env.fake.messages
-    parked = await env.app.store.r.llen(env.app.store.keys.parked("slack:T1:C1"))
+    parked = await env.app.store.delivery.parked_count("slack:T1:C1")
     assert parked == 1
     # the next command anywhere in workspace T1 says so, in its footer
     answer = await env.answer("tracked", channel="C2")
@@ -512,7 +514,7 @@ async def test_no_duplicate_after_a_crash_between_post_and_record(
     env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await queue_alert(env, tmp_path)
-    store = env.app.store
+    store = env.app.store.delivery
     real_mark = store.mark_delivered
     crashed = []
 
@@ -537,10 +539,7 @@ async def test_no_duplicate_after_a_crash_before_the_ack(env: Env, tmp_path: Pat
     await queue_alert(env, tmp_path)
     worker = env.app.pipeline.workers["deliver:slack"]
     k = env.app.store.keys
-    rows = await env.app.store.r.xreadgroup(worker.group, "doomed", {k.outbox("slack"): ">"})
-    batch = [
-        (e.decode(), {a.decode(): b.decode() for a, b in f.items()}) for _, r in rows for e, f in r
-    ]
+    batch = await env.app.store.streams.read(k.outbox("slack"), worker.group, "doomed")
     await env.app.pipeline.deliver("slack", batch)  # posted and recorded, never acknowledged
     assert await worker.pending() == 1
     await env.app.deliver_pending()

@@ -1,9 +1,10 @@
 """Feeds polled on their own: the scheduler of `grokwatch run` and `grokwatch worker --stage
 fetch`.
 
-State lives in Redis (keys in `bot.store.keys`): a hash per feed (url, the channel that added
-it, etag, last_modified, next_poll, failures, last_error, paused, first_poll_done...), a
-zset of the active feeds by next poll time (the schedule), and per-channel sets.
+This module owns the policy; the state is kept by the feeds repository (`bot.store.feeds`):
+a `FeedState` per feed (url, the channel that added it, etag, last_modified, next_poll,
+failures, last_error, paused, first_poll_done...), the schedule of the active feeds by next
+poll time, which channels added which feed, and the poll locks.
 
 One poll:
   * takes the feed's lock (SET NX PX with a random token; released only by its holder,
@@ -33,38 +34,21 @@ import contextlib
 import hashlib
 import logging
 import random
-import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import httpx
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.ingest.fetch import BlockedURL, FetchError, SafeFetcher, is_url
 from bot.ingest.service import Ingestor
 from bot.ingest.web import ParsedFeed, WebReader, parse_feed
-from bot.store.redis_store import RedisStore
+from bot.store import Store, StoreUnavailable
+from bot.store.feeds import FeedState
 from handlers.model import ChannelAddress, FeedChange, FeedInfo, RawArticle, canonical_url
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-# Write a feed's state and schedule, unless the feed was removed meanwhile.
-_SAVE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
-if ARGV[2] == '' then redis.call('ZREM', KEYS[3], ARGV[1])
-else redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1]) end
-return 1
-"""
 
 
 def feed_id(url: str) -> str:
@@ -85,92 +69,6 @@ class FeedConfig:
 
 
 @dataclass(slots=True)
-class FeedState:
-    id: str
-    url: str
-    added_by: str = ""
-    lang: str = "en"
-    title: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    next_poll: float = 0.0
-    last_poll: float = 0.0
-    failures: int = 0
-    last_error: str = ""
-    paused: bool = False
-    pauses: int = 0
-    first_poll_done: bool = False
-    articles: int = 0  # new articles it brought
-    added_at: float = 0.0
-
-    def to_hash(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "url": self.url,
-            "added_by": self.added_by,
-            "lang": self.lang,
-            "title": self.title,
-            "etag": self.etag,
-            "last_modified": self.last_modified,
-            "next_poll": repr(self.next_poll),
-            "last_poll": repr(self.last_poll),
-            "failures": str(self.failures),
-            "last_error": self.last_error,
-            "paused": "1" if self.paused else "0",
-            "pauses": str(self.pauses),
-            "first_poll_done": "1" if self.first_poll_done else "0",
-            "articles": str(self.articles),
-            "added_at": repr(self.added_at),
-        }
-
-    @classmethod
-    def from_hash(cls, raw: Mapping[bytes, bytes]) -> FeedState:
-        d = {k.decode(): v.decode() for k, v in raw.items()}
-
-        def num(name: str) -> float:
-            try:
-                return float(d.get(name) or 0)
-            except ValueError:
-                return 0.0
-
-        return cls(
-            id=d["id"],
-            url=d["url"],
-            added_by=d.get("added_by", ""),
-            lang=d.get("lang") or "en",
-            title=d.get("title", ""),
-            etag=d.get("etag", ""),
-            last_modified=d.get("last_modified", ""),
-            next_poll=num("next_poll"),
-            last_poll=num("last_poll"),
-            failures=int(num("failures")),
-            last_error=d.get("last_error", ""),
-            paused=d.get("paused") == "1",
-            pauses=int(num("pauses")),
-            first_poll_done=d.get("first_poll_done") == "1",
-            articles=int(num("articles")),
-            added_at=num("added_at"),
-        )
-
-    def info(self) -> FeedInfo:
-        def dt(ts: float) -> datetime | None:
-            return datetime.fromtimestamp(ts, UTC) if ts else None
-
-        return FeedInfo(
-            url=self.url,
-            title=self.title,
-            added_by=self.added_by,
-            paused=self.paused,
-            failures=self.failures,
-            last_error=self.last_error,
-            last_poll=dt(self.last_poll),
-            next_poll=None if self.paused else dt(self.next_poll),
-            articles=self.articles,
-            first_poll_done=self.first_poll_done,
-        )
-
-
-@dataclass(slots=True)
 class PollResult:
     status: str  # "ok", "not_modified", "failed", "paused", "skipped"
     new: int = 0
@@ -185,7 +83,7 @@ class FeedManager:
 
     def __init__(
         self,
-        store: RedisStore,
+        store: Store,
         ingestor: Ingestor,
         web: WebReader,
         config: FeedConfig | None = None,
@@ -195,29 +93,10 @@ class FeedManager:
         self.web = web
         self.fetcher: SafeFetcher = web.fetcher
         self.config = config or FeedConfig()
-        self.keys = store.keys
-        self.r = store.r
-        self._release = self.r.register_script(_RELEASE)
-        self._save_script = self.r.register_script(_SAVE)
+        self.repo = store.feeds
         self._sem = asyncio.Semaphore(self.config.concurrency)
         self.parses = 0  # feed bodies parsed by this process (a 304 parses nothing)
         self.polls = 0
-
-    # ------------------------------------------------------------- state
-    async def load(self, fid: str) -> FeedState | None:
-        raw = await self.r.hgetall(self.keys.feed(fid))
-        return FeedState.from_hash(raw) if raw else None
-
-    async def _save(self, state: FeedState) -> bool:
-        """Write the state and schedule (unscheduled when paused); False if removed."""
-        due = "" if state.paused else repr(state.next_poll)
-        args: list[str] = [state.id, due]
-        for k, v in state.to_hash().items():
-            args += [k, v]
-        saved = await self._save_script(
-            keys=[self.keys.feeds, self.keys.feed(state.id), self.keys.feeds_due], args=args
-        )
-        return bool(saved)
 
     def _delay(self, base: float) -> float:
         j = self.config.jitter
@@ -241,36 +120,29 @@ class FeedManager:
         except httpx.InvalidURL as exc:
             return FeedChange(ok=False, error=f"not a valid URL: {exc}", url=url)
         fid = feed_id(url)
-        existing = await self.load(fid)
+        existing = await self.repo.load(fid)
         now = time.time()
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.sadd(self.keys.feed_channels(fid), channel)
-            pipe.sadd(self.keys.channel_feeds(channel), fid)
-            await pipe.execute()
+        await self.repo.link(fid, channel)
         if existing is not None:
             if existing.paused:
                 existing.paused = False
                 existing.failures = 0
                 existing.next_poll = now
-                await self._save(existing)
+                await self.repo.save(existing)
                 result = await self.poll(fid, force=True)
-                state = await self.load(fid) or existing
+                state = await self.repo.load(fid) or existing
                 return FeedChange(
                     ok=True, status="resumed", feed=state.info(), url=url, error=result.error
                 )
             return FeedChange(ok=True, status="exists", feed=existing.info(), url=url)
         state = FeedState(id=fid, url=url, added_by=channel, lang=lang, next_poll=now, added_at=now)
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.feeds, fid, url)
-            pipe.hset(self.keys.feed(fid), mapping=state.to_hash())
-            pipe.zadd(self.keys.feeds_due, {fid: now})
-            await pipe.execute()
+        await self.repo.create(state)
         logger.info("feed %s added by %s", url, channel)
         result = await self.poll(fid, force=True)
         if result.status == "failed" and result.permanent:
-            await self._delete(fid)
+            await self.repo.delete(fid)
             return FeedChange(ok=False, error=result.error, url=url)
-        state = await self.load(fid) or state
+        state = await self.repo.load(fid) or state
         return FeedChange(
             ok=True,
             status="added",
@@ -283,36 +155,19 @@ class FeedManager:
     async def remove_feed(self, url: str, channel: str) -> bool:
         """Stop polling a feed for a channel (the feed goes when no channel has it)."""
         fid = feed_id(url.strip().strip("<>"))
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.srem(self.keys.channel_feeds(channel), fid)
-            pipe.srem(self.keys.feed_channels(fid), channel)
-            pipe.scard(self.keys.feed_channels(fid))
-            removed, _, left = await pipe.execute()
+        removed, left = await self.repo.unlink(fid, channel)
         if not removed:
             return False
         if not left:
-            await self._delete(fid)
+            await self.repo.delete(fid)
         logger.info("feed %s removed by %s", url, channel)
         return True
 
-    async def _delete(self, fid: str) -> None:
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hdel(self.keys.feeds, fid)
-            pipe.zrem(self.keys.feeds_due, fid)
-            pipe.delete(self.keys.feed(fid), self.keys.feed_channels(fid))
-            await pipe.execute()
-
     async def feeds(self, channel: str | None = None) -> list[FeedInfo]:
         """The feeds a channel added (every feed when `channel` is None)."""
-        if channel is None:
-            ids = sorted(i.decode() for i in await self.r.hkeys(self.keys.feeds))
-        else:
-            ids = sorted(
-                i.decode() for i in await self.r.smembers(self.keys.channel_feeds(channel))
-            )
         out = []
-        for fid in ids:
-            state = await self.load(fid)
+        for fid in await self.repo.ids(channel):
+            state = await self.repo.load(fid)
             if state is not None:
                 out.append(state.info())
         return out
@@ -331,36 +186,24 @@ class FeedManager:
                 next_poll=now + random.uniform(0, 5),
                 added_at=now,
             )
-            if not await self.r.hsetnx(self.keys.feeds, fid, url):
-                continue
-            async with self.r.pipeline(transaction=True) as pipe:
-                pipe.hset(self.keys.feed(fid), mapping=state.to_hash())
-                pipe.zadd(self.keys.feeds_due, {fid: state.next_poll})
-                if channel:
-                    pipe.sadd(self.keys.feed_channels(fid), channel)
-                    pipe.sadd(self.keys.channel_feeds(channel), fid)
-                await pipe.execute()
-            added += 1
+            if await self.repo.create_if_absent(state, channel):
+                added += 1
         return added
 
     # -------------------------------------------------------------- polling
     async def poll(self, fid: str, *, force: bool = False) -> PollResult:
         """Poll one feed under its lock (see the module docstring)."""
-        token = secrets.token_hex(16)
-        lock = self.keys.feed_lock(fid)
-        if not await self.r.set(lock, token, nx=True, px=self.config.lock_ms):
-            return PollResult("skipped")
-        try:
+        async with self.repo.lock(fid, self.config.lock_ms) as locked:
+            if not locked:
+                return PollResult("skipped")
             if not force:
-                due = await self.r.zscore(self.keys.feeds_due, fid)
-                if due is None or float(due) > time.time():
+                due = await self.repo.due_at(fid)
+                if due is None or due > time.time():
                     return PollResult("skipped")  # paused, removed, or just polled
-            state = await self.load(fid)
+            state = await self.repo.load(fid)
             if state is None or state.paused:
                 return PollResult("skipped")
             return await self._poll(state)
-        finally:
-            await self._release(keys=[lock], args=[token])
 
     async def _poll(self, state: FeedState) -> PollResult:
         self.polls += 1
@@ -373,12 +216,12 @@ class FeedManager:
                 etag=state.etag or None,
                 last_modified=state.last_modified or None,
             )
-            await self.store.incr_stat("feeds_polled")
+            await self.store.stats.incr("feeds_polled")
             if result.not_modified:
-                await self.store.incr_stat("feeds_not_modified")
+                await self.store.stats.incr("feeds_not_modified")
                 state.failures, state.last_error = 0, ""
                 state.next_poll = now + self._delay(self.config.interval)
-                await self._save(state)
+                await self.repo.save(state)
                 return PollResult("not_modified")
             self.parses += 1
             feed: ParsedFeed = await asyncio.to_thread(parse_feed, result)
@@ -391,7 +234,7 @@ class FeedManager:
         new = [o.id for o in outcomes if o.status == "new" and o.id]
         dups = sum(o.status == "duplicate" for o in outcomes)
         if new:
-            await self.store.incr_stat("feed_items_new", len(new))
+            await self.store.stats.incr("feed_items_new", len(new))
         state.etag = result.etag or ""
         state.last_modified = result.last_modified or ""
         state.failures = 0
@@ -400,7 +243,7 @@ class FeedManager:
         state.articles += len(new)
         state.first_poll_done = True
         state.next_poll = now + self._delay(self.config.interval)
-        await self._save(state)
+        await self.repo.save(state)
         logger.info(
             "feed %s: %d item(s), %d new%s, %d duplicate(s)",
             state.url,
@@ -412,10 +255,10 @@ class FeedManager:
         return PollResult("ok", new=len(new), duplicates=dups, alert_ids=[] if quiet else new)
 
     async def _known(self, art: RawArticle) -> bool:
-        return await self.store.article_exists(art.article_id())
+        return await self.store.articles.exists(art.article_id())
 
     async def _failed(self, state: FeedState, exc: FetchError) -> PollResult:
-        await self.store.incr_stat("feed_errors")
+        await self.store.stats.incr("feed_errors")
         state.failures += 1
         state.last_error = str(exc)[:300]
         backoff = self.config.interval * 2 ** min(state.failures - 1, 30)
@@ -432,21 +275,19 @@ class FeedManager:
         if pause:
             state.paused = True
             state.pauses += 1
-        if await self._save(state) and pause:
-            await self.store.incr_stat("feeds_paused")
+        if await self.repo.save(state) and pause:
+            await self.store.stats.incr("feeds_paused")
             await self._notify_paused(state)
         return PollResult("failed", error=str(exc), permanent=exc.permanent)
 
     async def _notify_paused(self, state: FeedState) -> None:
-        channels = sorted(
-            c.decode() for c in await self.r.smembers(self.keys.feed_channels(state.id))
-        )
+        channels = await self.repo.channels(state.id)
         for channel in channels or ([state.added_by] if state.added_by else []):
             address = ChannelAddress.try_parse(channel)
             if address is None:
                 continue
             platform = address.platform
-            await self.store.queue_notice(
+            await self.store.delivery.queue_notice(
                 platform,
                 channel,
                 f"feed:{state.id}:paused:{state.pauses}",
@@ -463,18 +304,13 @@ class FeedManager:
     async def poll_due(self, now: float | None = None) -> int:
         """Poll the feeds that are due now (at most `batch`); returns how many were polled."""
         now = time.time() if now is None else now
-        ids = [
-            i.decode()
-            for i in await self.r.zrangebyscore(
-                self.keys.feeds_due, "-inf", now, start=0, num=self.config.batch
-            )
-        ]
+        ids = await self.repo.due(now, self.config.batch)
 
         async def one(fid: str) -> bool:
             async with self._sem:
                 try:
                     return (await self.poll(fid)).status != "skipped"
-                except (RedisConnectionError, RedisTimeoutError):
+                except StoreUnavailable:
                     raise
                 except Exception:
                     logger.exception("feed %s: poll failed unexpectedly", fid)
@@ -489,14 +325,14 @@ class FeedManager:
         while not stop.is_set():
             try:
                 await self.poll_due()
-                nxt = await self.r.zrange(self.keys.feeds_due, 0, 0, withscores=True)
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+                nxt = await self.repo.next_due()
+            except StoreUnavailable as exc:
                 logger.warning("feed scheduler: Redis unavailable (%s); retrying in 1 s", exc)
-                nxt = []
+                nxt = None
                 await asyncio.sleep(1)
             wait = self.config.tick
-            if nxt:
-                wait = min(wait, max(0.05, float(nxt[0][1]) - time.time()))
+            if nxt is not None:
+                wait = min(wait, max(0.05, nxt - time.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
 

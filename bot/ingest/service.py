@@ -9,7 +9,6 @@ pipeline is running in this process, or by waiting for the running one.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -19,10 +18,8 @@ from typing import TYPE_CHECKING
 from bot.ingest.fetch import is_url
 from bot.ingest.sources import read_paths
 from bot.pipeline.stages import Pipeline
-from bot.pipeline.stories import BANDS, NUM_PERM
-from bot.store.redis_store import RedisStore
+from bot.store import Store
 from handlers.model import IngestOutcome, RawArticle, Rejected
-from nlp.neardup import LSHIndex, MinHasher
 
 if TYPE_CHECKING:
     from bot.ingest.web import WebReader
@@ -34,42 +31,7 @@ INGEST_STAGES = ("analyze", "fanout", "enrich")
 
 NEAR_COPY = 0.85  # estimated Jaccard of word 5-shingles above which a text is a copy
 NEAR_COPY_MIN_WORDS = 40  # shorter texts (teasers) share too many stock phrases to judge
-
-
-class NearDuplicates:
-    """Finds a stored article whose text is a near copy of a new one (an updated or
-    re-published item under a new URL), from the MinHash bands the story assigner keeps
-    for every analysed article: one pipelined read of 32 small sets, no scan."""
-
-    def __init__(self, store: RedisStore, threshold: float = NEAR_COPY) -> None:
-        self.store = store
-        self.threshold = threshold
-        self.hasher = MinHasher(num_perm=NUM_PERM)
-        self.bands = LSHIndex(num_perm=NUM_PERM, bands=BANDS)
-
-    async def find(self, raw: RawArticle) -> str | None:
-        if len(raw.text.split()) < NEAR_COPY_MIN_WORDS:
-            return None
-        r, k = self.store.r, self.store.keys
-        signature = self.hasher.signature(raw.title + "\n" + raw.text)
-        async with r.pipeline(transaction=False) as pipe:
-            for band in self.bands.band_keys(signature):
-                pipe.smembers(k.lsh_band(band))
-            members = await pipe.execute()
-        candidates = sorted({m.decode() for ms in members for m in ms})[:50]
-        if not candidates:
-            return None
-        async with r.pipeline(transaction=False) as pipe:
-            for cid in candidates:
-                pipe.hget(k.article(cid), "minhash")
-            sigs = await pipe.execute()
-        best: tuple[float, str] | None = None
-        for cid, raw_sig in zip(candidates, sigs, strict=True):
-            if raw_sig:
-                sim = MinHasher.similarity(signature, json.loads(raw_sig))
-                if sim >= self.threshold and (best is None or sim > best[0]):
-                    best = (sim, cid)
-        return best[1] if best else None
+NEAR_COPY_CANDIDATES = 50  # band candidates verified at most
 
 
 class Ingestor:
@@ -77,7 +39,7 @@ class Ingestor:
 
     def __init__(
         self,
-        store: RedisStore,
+        store: Store,
         pipeline: Pipeline,
         *,
         max_bytes: int = 5_000_000,
@@ -89,7 +51,6 @@ class Ingestor:
         self.max_bytes = max_bytes
         self.wait_timeout = wait_timeout
         self.web = web
-        self.near = NearDuplicates(store)
 
     async def add(
         self,
@@ -115,13 +76,13 @@ class Ingestor:
                 logger.info("rejected %s: %s", item.where, item.reason)
                 continue
             copy_of = None
-            if near_dups and not await self.store.article_exists(item.article_id()):
-                copy_of = await self.near.find(item)
+            if near_dups and not await self.store.articles.exists(item.article_id()):
+                copy_of = await self.near_copy_of(item)
             if copy_of is not None:
                 logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
                 status, article_id = "duplicate", copy_of
             else:
-                status, article_id = await self.store.add_article(item, quiet=quiet)
+                status, article_id = await self.store.articles.add(item, quiet=quiet)
             outcomes.append(
                 IngestOutcome(
                     status=status, id=article_id, path=item.path, url=item.url, title=item.title
@@ -145,11 +106,26 @@ class Ingestor:
                 items.extend(await self.web.read_url(url))
         outcomes = await self.add(items, near_dups=bool(urls))
         if wait:
-            await self.wait_for([o.id for o in outcomes if o.status == "new" and o.id])
-            for o in outcomes:
-                if o.status == "new" and o.id:
-                    o.alerts = await self.store.queued_alerts(o.id)
+            await self.report_alerts(outcomes)
         return outcomes
+
+    async def near_copy_of(self, raw: RawArticle) -> str | None:
+        """The stored article whose text `raw` is a near copy of (an updated or
+        re-published item under a new URL), if any."""
+        if len(raw.text.split()) < NEAR_COPY_MIN_WORDS:
+            return None
+        index = self.store.neardup
+        signature = index.signature(raw.title, raw.text)
+        matches = await index.matches(signature, NEAR_COPY, limit=NEAR_COPY_CANDIDATES)
+        return matches[0].article_id if matches else None
+
+    async def report_alerts(self, outcomes: Sequence[IngestOutcome]) -> None:
+        """Wait until the new articles went through every ingest stage, then list on each
+        outcome the alerts the fan-out queued for it."""
+        await self.wait_for([o.id for o in outcomes if o.status == "new" and o.id])
+        for o in outcomes:
+            if o.status == "new" and o.id:
+                o.alerts = await self.store.delivery.queued_alerts(o.id)
 
     async def wait_for(self, article_ids: Sequence[str]) -> None:
         """Until the articles went through every ingest stage."""
@@ -160,7 +136,7 @@ class Ingestor:
             return
         deadline = time.monotonic() + self.wait_timeout
         while time.monotonic() < deadline:
-            records = await self.store.load_articles(article_ids)
+            records = await self.store.articles.load_many(article_ids)
             if all(r is None or r.fanned == "full" for r in records):
                 return
             await asyncio.sleep(0.05)

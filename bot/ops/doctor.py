@@ -9,13 +9,13 @@ import logging
 import time
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from rich.console import Console
 from rich.table import Table
 
-from bot.ops.embedded import EmbeddedRedis, EmbeddedRedisError, find_redis_server
+from bot.ops.embedded import EmbeddedRedisError, find_redis_server
 from bot.settings import Settings
-from bot.store.keys import SCHEMA_VERSION, Keys
+from bot.store import Store, StoreError
+from bot.store.keys import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +29,22 @@ class Check:
 
 async def _redis(settings: Settings) -> list[Check]:
     checks: list[Check] = []
-    embedded: EmbeddedRedis | None = None
     try:
         if settings.redis_url:
-            client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
             where = "REDIS_URL"
         else:
             binary, origin = find_redis_server(settings.redis_server)
             checks.append(Check("redis-server binary", True, f"{binary} ({origin})"))
-            embedded = EmbeddedRedis(settings.data_dir, binary=settings.redis_server)
-            embedded.start()
-            client = aioredis.Redis(unix_socket_path=str(embedded.socket_path))
             where = f"embedded, data in {settings.data_dir}"
+        store = await Store.connect(
+            redis_url=settings.redis_url,
+            data_dir=settings.data_dir,
+            redis_server=settings.redis_server,
+            key_prefix=settings.key_prefix,
+            socket_timeout=5,
+        )
         try:
-            info = await client.info("server")
-            version = str(info.get("redis_version", "0"))
+            version = await store.server_version()
             major_minor = tuple(int(x) for x in version.split(".")[:2])
             checks.append(
                 Check(
@@ -54,30 +55,27 @@ async def _redis(settings: Settings) -> list[Check]:
                     else f"{version} is too old: streams need Redis 6.2+ or Valkey",
                 )
             )
-            schema = await client.get(Keys(settings.key_prefix).schema)
+            schema = await store.schema_version()
             if schema is None:
                 checks.append(Check("schema", True, "empty database; it will be initialised"))
             else:
-                good = int(schema) == SCHEMA_VERSION
+                good = schema == SCHEMA_VERSION
                 checks.append(
                     Check(
                         "schema",
                         good,
-                        f"version {int(schema)}"
+                        f"version {schema}"
                         if good
-                        else f"database has schema {int(schema)}, this version needs "
+                        else f"database has schema {schema}, this version needs "
                         f"{SCHEMA_VERSION}: use another GROKWATCH_KEY_PREFIX",
                     )
                 )
         finally:
-            await client.aclose()
+            await store.close()
     except EmbeddedRedisError as exc:
         checks.append(Check("Redis", False, str(exc)))
-    except (OSError, aioredis.RedisError) as exc:
+    except (OSError, StoreError) as exc:
         checks.append(Check("Redis", False, f"cannot connect: {exc}; check REDIS_URL"))
-    finally:
-        if embedded is not None:
-            embedded.stop()
     return checks
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from bot.pipeline.stories import StoryAssigner
 from bot.pipeline.streams import Entry, StreamWorker
+from bot.store import Store
 from bot.store.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT
-from bot.store.redis_store import RedisStore
 from bot.transports.base import DeliveryError, Transport
 from handlers.alerts import render_alert
 from handlers.model import Analysis, ArticleRecord, ChannelAddress, EntityInfo, QueuedAlert
@@ -39,7 +39,7 @@ STAGES = ("fetch", "analyze", "fanout", "enrich", "deliver")
 
 @dataclass
 class Pipeline:
-    store: RedisStore
+    store: Store
     analyzer: Analyzer
     catalog: Catalog
     transports: dict[str, Transport] = field(default_factory=dict)
@@ -55,12 +55,11 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.stories = StoryAssigner(self.store)
         k = self.store.keys
-        r = self.store.r
 
         def worker(name: str, streams: Sequence[str], group: str, fn: object, count: int) -> None:
             consumer = f"{name}{self.consumer_suffix}" if self.consumer_suffix else ""
             self.workers[name] = StreamWorker(
-                r,
+                self.store.streams,
                 name,
                 streams,
                 group,
@@ -102,7 +101,7 @@ class Pipeline:
     # ----------------------------------------------------------------- stages
     async def _records(self, entries: Sequence[Entry]) -> list[tuple[str, ArticleRecord]]:
         ids = [fields.get("id", "") for _, fields in entries]
-        records = await self.store.load_articles(ids)
+        records = await self.store.articles.load_many(ids)
         out = []
         for (eid, fields), rec in zip(entries, records, strict=True):
             if rec is None:
@@ -119,17 +118,15 @@ class Pipeline:
         docs = [(rec.title, rec.text) for _, rec in rows]
         langs = [rec.lang for _, rec in rows]
         analyses = await asyncio.to_thread(self.analyzer.fast, docs, langs) if rows else []
-        k = self.store.keys
         pairs = list(zip((rec for _, rec in rows), analyses, strict=True))
         # the batch's index writes are independent: overlap their round trips
-        await asyncio.gather(*(self.store.save_analysis(r, a, "fast") for r, a in pairs))
+        await asyncio.gather(*(self.store.articles.save_analysis(r, a, "fast") for r, a in pairs))
         for rec, analysis in pairs:  # stories in order: each may join an earlier one's
             rec.entities = analysis.entities
             await self.stories.assign(rec)
-        async with self.store.r.pipeline(transaction=False) as pipe:
-            for rec, _ in pairs:
-                pipe.xadd(k.analyzed_stream, {"id": rec.id})
-            await pipe.execute()
+        await self.store.streams.add_many(
+            self.store.keys.analyzed_stream, [{"id": rec.id} for rec, _ in pairs]
+        )
         return [eid for eid, _ in entries]
 
     async def enrich(self, entries: Sequence[Entry]) -> list[str]:
@@ -148,18 +145,17 @@ class Pipeline:
             for _, rec in rows
         ]
         analyses = await asyncio.to_thread(self.analyzer.full, docs, langs, fast)
-        k = self.store.keys
         for (_, rec), analysis in zip(rows, analyses, strict=True):
             discovered = [e for e in analysis.entities if e.source == "discovered"]
-            await self.store.add_discovered(
+            await self.store.articles.add_discovered(
                 EntityInfo(
                     id=e.id, name=e.name, type=e.type, aliases=tuple(e.matched), source="discovered"
                 )
                 for e in discovered
             )
-            added = await self.store.save_analysis(rec, analysis, "full")
-            await self.store.r.xadd(
-                k.enriched_stream,
+            added = await self.store.articles.save_analysis(rec, analysis, "full")
+            await self.store.streams.add(
+                self.store.keys.enriched_stream,
                 {"id": rec.id, "entities": json.dumps([e.id for e in added])},
             )
         return [eid for eid, _ in entries]
@@ -170,12 +166,12 @@ class Pipeline:
         for eid, rec in await self._records(entries):
             if not rec.quiet:  # a feed's backlog is indexed without alerts
                 await self.fanout_article(rec)
-            await self.store.mark_fanned(rec.id, stage_of[eid])
+            await self.store.delivery.mark_fanned(rec.id, stage_of[eid])
         return [eid for eid, _ in entries]
 
     async def fanout_article(self, rec: ArticleRecord) -> list[QueuedAlert]:
         queued = []
-        by_channel = await self.store.subscribers_for(rec.entities)
+        by_channel = await self.store.subscriptions.subscribers_for(rec.entities)
         for channel, ents in by_channel.items():
             alert = QueuedAlert(channel, rec.id, tuple(e.id for e in ents))
             address = ChannelAddress.try_parse(channel)
@@ -183,7 +179,7 @@ class Pipeline:
                 logger.error("subscription with malformed channel id %r ignored", channel)
                 continue
             platform = address.platform
-            if await self.store.queue_alert(platform, alert):
+            if await self.store.delivery.queue_alert(platform, alert):
                 queued.append(alert)
                 logger.info(
                     "alert queued: %s → %s (%s)", rec.id, channel, ",".join(alert.entity_ids)
@@ -215,12 +211,13 @@ class Pipeline:
         if "notice" in fields:
             return await self._deliver_notice(transport, fields)
         channel, article_id = fields["channel"], fields["article"]
-        if await self.store.is_delivered(channel, article_id):
+        delivery = self.store.delivery
+        if await delivery.is_delivered(channel, article_id):
             return True  # sent before a crash, not yet acknowledged
-        if await self.store.is_paused(channel):
-            await self.store.park(channel, fields)  # kept; re-queued when the channel resumes
+        if await delivery.is_paused(channel):
+            await delivery.park(channel, fields)  # kept; re-queued when the channel resumes
             return True
-        rec = await self.store.load_article(article_id)
+        rec = await self.store.articles.load(article_id)
         if rec is None:
             logger.error("alert for unknown article %s dropped", article_id)
             return True
@@ -231,18 +228,18 @@ class Pipeline:
         except DeliveryError as exc:
             if exc.permanent:
                 logger.warning("alerts to %s paused: %s", channel, exc)
-                await self.store.pause_channel(channel, str(exc))
-                await self.store.park(channel, fields)
+                await delivery.pause_channel(channel, str(exc))
+                await delivery.park(channel, fields)
                 return True
             logger.warning("alert %s → %s not delivered: %s", article_id, channel, exc)
             return False  # stays pending; retried after reclaim_idle_ms
-        await self.store.mark_delivered(channel, article_id)
+        await delivery.mark_delivered(channel, article_id)
         return True
 
     async def _deliver_notice(self, transport: Transport, fields: dict[str, str]) -> bool:
         """A bot notice (e.g. "feed paused"): sent once; dropped if the channel is gone."""
         channel, notice_id = fields["channel"], fields["notice"]
-        if await self.store.notice_sent(channel, notice_id):
+        if await self.store.delivery.notice_sent(channel, notice_id):
             return True
         reply = Reply(text=fields.get("text", ""), title=fields.get("title") or None)
         try:
@@ -253,7 +250,7 @@ class Pipeline:
                 return True
             logger.warning("notice %s → %s not delivered: %s", notice_id, channel, exc)
             return False
-        await self.store.mark_notice_sent(channel, notice_id)
+        await self.store.delivery.mark_notice_sent(channel, notice_id)
         return True
 
     # ---------------------------------------------------------------- running

@@ -12,13 +12,11 @@ Otherwise it opens a new story named after its title.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 
-from bot.store.redis_store import RedisStore
+from bot.store import Store
 from handlers.model import ArticleRecord, EntityResult
-from nlp.neardup import LSHIndex, MinHasher
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +24,6 @@ NEAR_DUP = 0.6
 SAME_EVENT = 0.3
 WINDOW_DAYS = 10
 CENTRAL = {"medium", "high"}
-NUM_PERM, BANDS = 128, 32
 PER_ENTITY = 150  # articles read per central entity when looking for the same event
 CANDIDATES = 60  # articles compared, those sharing the most entities first
 
@@ -46,10 +43,11 @@ def weighted_jaccard(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 class StoryAssigner:
-    def __init__(self, store: RedisStore) -> None:
+    """Decides which story an article belongs to (the reads are `bot.store.stories` and
+    `bot.store.neardup`)."""
+
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.hasher = MinHasher(num_perm=NUM_PERM)
-        self.bands = LSHIndex(num_perm=NUM_PERM, bands=BANDS)
 
     async def assign(self, rec: ArticleRecord) -> str:
         """The story id of `rec` (assigning it on first call; idempotent afterwards)."""
@@ -59,65 +57,37 @@ class StoryAssigner:
         if story is None:
             story = "s-" + rec.id
             logger.info("article %s opens story %s", rec.id, story)
-        await self.store.set_story(rec, story, rec.title)
+        await self.store.stories.add_article(rec, story, rec.title)
         return story
 
     async def _near_duplicate(self, rec: ArticleRecord) -> str | None:
-        r, k = self.store.r, self.store.keys
-        signature = self.hasher.signature(rec.title + "\n" + rec.text)
-        band_keys = self.bands.band_keys(signature)
-        async with r.pipeline(transaction=False) as pipe:
-            for band in band_keys:
-                pipe.smembers(k.lsh_band(band))
-            members = await pipe.execute()
-        candidates = sorted({m.decode() for ms in members for m in ms} - {rec.id})
-        best: tuple[float, str] | None = None
-        if candidates:
-            async with r.pipeline(transaction=False) as pipe:
-                for cid in candidates:
-                    pipe.hmget(k.article(cid), "minhash", "story")
-                rows = await pipe.execute()
-            for raw_sig, story in rows:
-                if not raw_sig or not story:
-                    continue
-                sim = MinHasher.similarity(signature, json.loads(raw_sig))
-                if sim >= NEAR_DUP and (best is None or sim > best[0]):
-                    best = (sim, story.decode())
-        async with r.pipeline(transaction=True) as pipe:
-            pipe.hset(k.article(rec.id), "minhash", json.dumps(signature))
-            for band in band_keys:
-                pipe.sadd(k.lsh_band(band), rec.id)
-            await pipe.execute()
+        """The story of the stored article `rec` is the closest near-duplicate of; notes
+        `rec`'s own signature for the articles to come."""
+        index = self.store.neardup
+        signature = index.signature(rec.title, rec.text)
+        matches = await index.matches(signature, NEAR_DUP, exclude=rec.id)
+        await index.remember(rec.id, signature)
+        best = next((m for m in matches if m.story), None)
         if best:
-            logger.info("article %s is a near-duplicate (%.2f) in story %s", rec.id, *best)
-            return best[1]
+            logger.info(
+                "article %s is a near-duplicate (%.2f) in story %s",
+                rec.id,
+                best.similarity,
+                best.story,
+            )
+            return best.story
         return None
 
     async def _same_event(self, rec: ArticleRecord) -> str | None:
         central = [e for e in rec.entities if e.source == "catalog" and e.level in CENTRAL]
         if len(central) < 2:
             return None
-        r, k = self.store.r, self.store.keys
-        span = WINDOW_DAYS * 86400
-        async with r.pipeline(transaction=False) as pipe:
-            for e in central[:6]:
-                if rec.published_at is None:  # undated: any time fits, the newest first
-                    pipe.zrevrange(k.entity_articles(e.id), 0, PER_ENTITY - 1)
-                else:  # within the window, newest first
-                    when = rec.published_at.timestamp()
-                    pipe.zrevrangebyscore(
-                        k.entity_articles(e.id), when + span, when - span, start=0, num=PER_ENTITY
-                    )
-            pipe.smembers(k.undated)
-            *rows, undated_raw = await pipe.execute()
-        undated = sorted(u.decode() for u in undated_raw)[:2000]
+        found = await self.store.stories.mentioning_near(
+            [e.id for e in central[:6]], rec.published_at, WINDOW_DAYS * 86400, PER_ENTITY
+        )
         counts: dict[str, int] = {}
-        for e, row in zip(central, rows, strict=False):
-            found = {aid.decode() for aid in row}
-            if rec.published_at is not None and undated:  # undated articles fit any window
-                scores = await r.zmscore(k.entity_articles(e.id), undated)
-                found |= {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
-            for aid in found:
+        for ids in found:
+            for aid in ids:
                 counts[aid] = counts.get(aid, 0) + 1
         shared = [aid for aid, n in counts.items() if n >= 2 and aid != rec.id]
         if not shared:
@@ -125,7 +95,7 @@ class StoryAssigner:
         mine = entity_weights(rec.entities)
         best: tuple[float, str] | None = None
         shared.sort(key=lambda aid: -counts[aid])  # most shared entities first
-        for _, entities, story in await self.store.entities_and_story(shared[:CANDIDATES]):
+        for _, entities, story in await self.store.stories.entities_and_story(shared[:CANDIDATES]):
             if not story:
                 continue
             score = weighted_jaccard(mine, entity_weights(entities))

@@ -4,7 +4,7 @@ A worker reads a batch for its group, hands it to the stage's function, and ackn
 only what that function finished. Entries a crashed consumer left pending are claimed back
 (XAUTOCLAIM) once they have been idle for `reclaim_idle_ms`. An entry that keeps failing is
 moved to the dead-letter stream after `max_attempts` tries, with the error, so one poisoned
-article never blocks the others.
+article never blocks the others. The stream primitives are `bot.store.streams`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from bot.store import StoreUnavailable
+from bot.store.streams import Entry, StreamRepository
 
 logger = logging.getLogger(__name__)
 
-Entry = tuple[str, dict[str, str]]
+__all__ = ["Entry", "StageFn", "StreamWorker", "consumer_name"]
+
 # A stage gets a batch and returns the entry ids it has finished (to acknowledge).
 StageFn = Callable[[Sequence[Entry]], Awaitable[Sequence[str]]]
 
@@ -34,27 +32,11 @@ def consumer_name(stage: str) -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{stage}"
 
 
-async def ensure_group(r: aioredis.Redis, stream: str, group: str) -> None:
-    try:
-        await r.xgroup_create(stream, group, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
-
-
-def _decode(entries: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> list[Entry]:
-    return [
-        (eid.decode(), {k.decode(): v.decode() for k, v in fields.items()})
-        for eid, fields in entries
-        if fields is not None
-    ]
-
-
 @dataclass
 class StreamWorker:
     """One stage consuming one or more streams with one consumer group."""
 
-    r: Any  # redis.asyncio.Redis; its reply types are unions of every decode mode
+    repo: StreamRepository
     name: str
     streams: Sequence[str]
     group: str
@@ -73,20 +55,17 @@ class StreamWorker:
 
     async def setup(self) -> None:
         for stream in self.streams:
-            await ensure_group(self.r, stream, self.group)
+            await self.repo.ensure_group(stream, self.group)
 
     async def _reclaim(self, stream: str) -> list[Entry]:
         """Entries another (crashed) consumer of our group read but never acknowledged."""
-        result = await self.r.xautoclaim(
+        entries = await self.repo.reclaim(
             stream,
             self.group,
             self.consumer,
-            min_idle_time=self.reclaim_idle_ms,
-            start_id="0-0",
+            min_idle_ms=self.reclaim_idle_ms,
             count=self.count,
         )
-        claimed = result[1] if len(result) > 1 else []
-        entries = _decode(claimed)
         if entries:
             logger.info("%s: reclaimed %d pending entries of %s", self.name, len(entries), stream)
             entries = await self._drop_poisoned(stream, entries)
@@ -95,15 +74,9 @@ class StreamWorker:
     async def _drop_poisoned(self, stream: str, entries: list[Entry]) -> list[Entry]:
         if not self.dead_letters:
             return entries
-        info = await self.r.xpending_range(
-            stream, self.group, min=entries[0][0], max=entries[-1][0], count=len(entries) * 2
+        tries = await self.repo.delivery_counts(
+            stream, self.group, entries[0][0], entries[-1][0], len(entries) * 2
         )
-        tries = {
-            (
-                p["message_id"].decode() if isinstance(p["message_id"], bytes) else p["message_id"]
-            ): int(p["times_delivered"])
-            for p in info
-        }
         keep = []
         for eid, fields in entries:
             if tries.get(eid, 0) > self.max_attempts:
@@ -114,13 +87,13 @@ class StreamWorker:
                     tries[eid],
                     self.dead_letters,
                 )
-                async with self.r.pipeline(transaction=True) as pipe:
-                    pipe.xadd(
-                        self.dead_letters,
-                        {**fields, "stage": self.name, "stream": stream, "entry": eid},
-                    )
-                    pipe.xack(stream, self.group, eid)
-                    await pipe.execute()
+                await self.repo.dead_letter(
+                    self.dead_letters,
+                    stream,
+                    self.group,
+                    eid,
+                    {**fields, "stage": self.name, "stream": stream, "entry": eid},
+                )
             else:
                 keep.append((eid, fields))
         return keep
@@ -131,14 +104,13 @@ class StreamWorker:
         for stream in self.streams:
             batch = await self._reclaim(stream)
             if not batch:
-                resp = await self.r.xreadgroup(
+                batch = await self.repo.read(
+                    stream,
                     self.group,
                     self.consumer,
-                    {stream: ">"},
                     count=self.count,
-                    block=self.block_ms if block else None,
+                    block_ms=self.block_ms if block else None,
                 )
-                batch = _decode(resp[0][1]) if resp else []
             if not batch:
                 continue
             try:
@@ -149,49 +121,24 @@ class StreamWorker:
                 # Left pending: reclaimed and retried after reclaim_idle_ms.
                 logger.exception("%s: a batch of %d from %s failed", self.name, len(batch), stream)
                 continue
-            if finished:
-                await self.r.xack(stream, self.group, *finished)
+            await self.repo.ack(stream, self.group, finished)
             done += len(finished)
         self.processed += done
         return done
 
     async def pending(self) -> int:
-        total = 0
-        for stream in self.streams:
-            try:
-                info = await self.r.xpending(stream, self.group)
-            except ResponseError:
-                continue
-            total += int(info["pending"])
-        return total
+        """Entries read but not acknowledged, over all its streams."""
+        return sum([await self.repo.pending(s, self.group) for s in self.streams])
 
     async def lag(self) -> int:
         """Entries not yet delivered to the group (new work), over all its streams."""
-        total = 0
-        for stream in self.streams:
-            try:
-                groups = await self.r.xinfo_groups(stream)
-            except ResponseError:
-                continue
-            last = await self.r.xinfo_stream(stream)
-            for g in groups:
-                gname = g["name"].decode() if isinstance(g["name"], bytes) else g["name"]
-                if gname != self.group:
-                    continue
-                lag = g.get("lag")
-                if lag is None:  # Redis < 7 has no lag field: compare ids
-                    last_id = last["last-generated-id"]
-                    delivered = g["last-delivered-id"]
-                    total += 0 if last_id == delivered else 1
-                else:
-                    total += int(lag)
-        return total
+        return sum([await self.repo.lag(s, self.group) for s in self.streams])
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.setup()
         while not stop.is_set():
             try:
                 await self.run_once(block=True)
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+            except StoreUnavailable as exc:
                 logger.warning("%s: Redis unavailable (%s); retrying in 1 s", self.name, exc)
                 await asyncio.sleep(1)

@@ -129,7 +129,7 @@ class Keys:
         """hash thread key → platform reference of the message that opened the thread."""
         return self._k("chan", channel, "threads")
 
-    # feeds (bot.ingest.feeds)
+    # feeds (bot.store.feeds)
     def feed(self, feed_id: str) -> str:
         """hash: a feed's state (url, added_by, etag, last_modified, failures, paused...)."""
         return self._k("feed", feed_id)
@@ -167,7 +167,7 @@ class Keys:
         return self._k("notices")
 
     def sending(self, channel: str, key: str) -> str:
-        """An intent mark written before a platform post (expires; see store.mark_sending)."""
+        """An intent mark written before a platform post (expires; see `DeliveryRepository.mark_sending`)."""
         return self._k("chan", channel, "sending", key)
 
     # streams

@@ -1,0 +1,102 @@
+"""The metrics of `/metrics`, rendered in the Prometheus text exposition format (0.0.4):
+the counters of the store's `stats` hash, stream lengths, entries pending per stage, feeds
+by state, and the number of articles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from bot.store import Store
+
+COUNTERS: dict[str, str] = {
+    "articles_ingested": "Articles stored (new, not duplicates).",
+    "alerts_queued": "Alerts queued for a channel by the fan-out.",
+    "alerts_delivered": "Alerts delivered to a channel.",
+    "notices_queued": "Bot notices (feed paused...) queued for a channel.",
+    "notices_delivered": "Bot notices delivered.",
+    "feeds_polled": "Feed polls that got an answer (200 or 304).",
+    "feeds_not_modified": "Feed polls answered 304 Not Modified (no parse).",
+    "feed_errors": "Feed polls that failed.",
+    "feeds_paused": "Feeds paused after repeated or permanent failures.",
+    "feed_items_new": "New articles that came from feeds.",
+    "api_articles": "Articles received by POST /v1/articles.",
+}
+
+Sample = tuple[dict[str, str], float]
+
+
+class Stage(Protocol):
+    """A stage worker, as far as metrics go (`bot.pipeline.streams.StreamWorker`)."""
+
+    async def pending(self) -> int: ...
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Metrics:
+    """What `/metrics` shows, read from the store and the stage workers at each scrape."""
+
+    def __init__(self, store: Store, stages: Mapping[str, Stage], platforms: Iterable[str]) -> None:
+        self.store = store
+        self.stages = stages  # stage name → worker (read at each scrape)
+        self.platforms = platforms  # the outboxes to measure (read at each scrape)
+
+    async def render(self) -> str:
+        """The metrics in the Prometheus text exposition format (version 0.0.4)."""
+        lines: list[str] = []
+
+        def metric(name: str, kind: str, help_: str, samples: list[Sample]) -> None:
+            lines.append(f"# HELP {name} {help_}")
+            lines.append(f"# TYPE {name} {kind}")
+            for labels, value in samples:
+                lab = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
+                lines.append(f"{name}{{{lab}}} {value:g}" if lab else f"{name} {value:g}")
+
+        store = self.store
+        stats = await store.stats.counters()
+        for key in sorted(set(COUNTERS) | set(stats)):
+            safe = "".join(c if c.isalnum() or c == "_" else "_" for c in key)
+            metric(
+                f"grokwatch_{safe}_total",
+                "counter",
+                COUNTERS.get(key, f"Count of {key}."),
+                [({}, stats.get(key, 0))],
+            )
+        k = store.keys
+        streams = {
+            "ingest": k.ingest_stream,
+            "analyzed": k.analyzed_stream,
+            "enriched": k.enriched_stream,
+            "dead": k.dead_letters,
+            **{f"outbox:{p}": k.outbox(p) for p in sorted(self.platforms)},
+        }
+        lengths: list[Sample] = []
+        for name, key in streams.items():
+            lengths.append(({"stream": name}, float(await store.streams.length(key))))
+        metric("grokwatch_stream_length", "gauge", "Entries in each Redis stream.", lengths)
+        pending: list[Sample] = []
+        for name, worker in sorted(self.stages.items()):
+            pending.append(({"stage": name}, float(await worker.pending())))
+        metric(
+            "grokwatch_stage_pending",
+            "gauge",
+            "Entries read by a stage but not yet acknowledged.",
+            pending,
+        )
+        total, active = await store.feeds.counts()
+        metric(
+            "grokwatch_feeds",
+            "gauge",
+            "Feeds by state.",
+            [({"state": "active"}, active), ({"state": "paused"}, max(0, total - active))],
+        )
+        metric(
+            "grokwatch_articles",
+            "gauge",
+            "Articles in the store.",
+            [({}, await store.articles.count())],
+        )
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,197 @@
+"""The articles repository: storing a new article (one atomic script that dedupes it by id
+and by content hash and queues it for analysis), loading records, saving an analysis with
+its index writes (one MULTI), and the entities NER discovered outside the catalog."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from bot.store.base import Client, Repository, iso, parse_dt, timestamp
+from bot.store.index import term_weights
+from bot.store.keys import Keys
+from handlers.model import Analysis, ArticleRecord, EntityInfo, EntityResult, RawArticle
+
+_ADD_ARTICLE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ARGV[1]} end
+local other = redis.call('HGET', KEYS[2], ARGV[2])
+if other then return {'duplicate', other} end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+if ARGV[5] == '1' then redis.call('SADD', KEYS[8], ARGV[1]) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+if ARGV[4] ~= '' then
+  redis.call('SADD', KEYS[5], ARGV[4])
+  redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+end
+redis.call('HINCRBY', KEYS[7], 'articles_ingested', 1)
+redis.call('XADD', KEYS[4], '*', 'id', ARGV[1])
+return {'new', ARGV[1]}
+"""
+
+
+class ArticleRepository(Repository):
+    """Articles and their analysis."""
+
+    def __init__(self, client: Client, keys: Keys) -> None:
+        super().__init__(client, keys)
+        self._add = self.r.register_script(_ADD_ARTICLE)
+
+    async def add(self, raw: RawArticle, *, quiet: bool = False) -> tuple[str, str]:
+        """Store a new article and queue it for analysis, atomically.
+
+        Returns (status, id): ("new", its id) or ("duplicate", the id already stored, by
+        the same id or the same text under another address). `quiet`: index it as usual
+        but queue no alerts for it (the fan-out skips it).
+        """
+        article_id = raw.article_id()
+        now = datetime.now(UTC)
+        when = raw.published_at or now
+        fields: dict[str, str] = {
+            "id": article_id,
+            "title": raw.title,
+            "text": raw.text,
+            "url": raw.url or "",
+            "path": raw.path or "",
+            "source": raw.source or "",
+            "published_at": iso(raw.published_at),
+            "ingested_at": iso(now),
+            "lang": raw.lang or "",
+            "analysed": "",
+        }
+        if quiet:
+            fields["quiet"] = "1"
+        source = raw.source or ""
+        keys = [
+            self.keys.article(article_id),
+            self.keys.content_hashes,
+            self.keys.articles,
+            self.keys.ingest_stream,
+            self.keys.sources,
+            self.keys.source_articles(source or "-"),
+            self.keys.stats,
+            self.keys.undated,
+        ]
+        undated = "1" if raw.published_at is None else "0"
+        args: list[str | float] = [
+            article_id,
+            raw.content_hash(),
+            when.timestamp(),
+            source,
+            undated,
+        ]
+        for k, v in fields.items():
+            args += [k, v]
+        status, stored_id = await self._add(keys=keys, args=args)
+        return status.decode(), stored_id.decode()
+
+    async def load_many(self, ids: Sequence[str]) -> list[ArticleRecord | None]:
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hgetall(self.keys.article(article_id))
+            rows = await pipe.execute()
+        return [_record(row) if row else None for row in rows]
+
+    async def load(self, article_id: str) -> ArticleRecord | None:
+        return (await self.load_many([article_id]))[0]
+
+    async def exists(self, article_id: str) -> bool:
+        return bool(await self.r.exists(self.keys.article(article_id)))
+
+    async def count(self) -> int:
+        return int(await self.r.zcard(self.keys.articles))
+
+    async def save_analysis(
+        self, record: ArticleRecord, analysis: Analysis, stage: str
+    ) -> list[EntityResult]:
+        """Index an article's analysis. Idempotent: replaying it changes nothing.
+
+        `stage` is "fast" (catalog entities) or "full" (plus discovered ones). The full
+        pass keeps the fast pass's catalog results and adds to them. Returns the entities
+        that this call added to the article (all of them on the fast pass).
+        """
+        when = timestamp(record)
+        known = {e.id: e for e in record.entities}
+        merged = dict(known)
+        for ent in analysis.entities:
+            merged.setdefault(ent.id, ent)
+        added = [e for e in merged.values() if e.id not in known or stage == "fast"]
+        fields: dict[str, str] = {
+            "entities": json.dumps([e.to_json() for e in merged.values()], ensure_ascii=False),
+            "analysed": "full" if stage == "full" or record.analysed == "full" else "fast",
+        }
+        if analysis.lang and (stage == "fast" or not record.lang):
+            fields["lang"] = analysis.lang
+        if stage == "fast" and analysis.sentences:
+            fields["sentences"] = json.dumps(
+                [" ".join(x.split()) for x in analysis.sentences], ensure_ascii=False
+            )
+        if analysis.title and not record.title:
+            fields["title"] = analysis.title
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.article(record.id), mapping=fields)
+            for ent in merged.values():
+                pipe.zadd(self.keys.entity_articles(ent.id), {record.id: when})
+            if stage == "fast":
+                for term, weight in term_weights(record).items():
+                    pipe.zadd(self.keys.term(term), {record.id: weight})
+            await pipe.execute()
+        return added
+
+    # ------------------------------------------------- discovered entities
+    async def add_discovered(self, entities: Iterable[EntityInfo]) -> None:
+        mapping = {
+            e.id: json.dumps(
+                {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)},
+                ensure_ascii=False,
+            )
+            for e in entities
+        }
+        if mapping:
+            await self.r.hset(self.keys.discovered, mapping=mapping)
+
+    async def discovered(self, entity_id: str) -> EntityInfo | None:
+        raw = await self.r.hget(self.keys.discovered, entity_id)
+        return _entity_info(raw) if raw else None
+
+    async def discovered_entities(self, limit: int = 1000) -> list[EntityInfo]:
+        out: list[EntityInfo] = []
+        async for _, raw in self.r.hscan_iter(self.keys.discovered, count=500):
+            out.append(_entity_info(raw))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _record(row: Mapping[bytes, bytes]) -> ArticleRecord:
+    d = {k.decode(): v.decode() for k, v in row.items()}
+    entities = [EntityResult.from_json(e) for e in json.loads(d.get("entities") or "[]")]
+    return ArticleRecord(
+        id=d["id"],
+        title=d.get("title", ""),
+        text=d.get("text", ""),
+        url=d.get("url") or None,
+        path=d.get("path") or None,
+        source=d.get("source") or None,
+        published_at=parse_dt(d.get("published_at")),
+        ingested_at=parse_dt(d.get("ingested_at")),
+        lang=d.get("lang") or None,
+        entities=entities,
+        analysed=d.get("analysed", ""),
+        fanned=d.get("fanned", ""),
+        story=d.get("story") or None,
+        sentences=json.loads(d.get("sentences") or "[]"),
+        quiet=d.get("quiet") == "1",
+    )
+
+
+def _entity_info(raw: bytes) -> EntityInfo:
+    d = json.loads(raw)
+    return EntityInfo(
+        id=d["id"],
+        name=d["name"],
+        type=d.get("type", "other"),
+        aliases=tuple(d.get("aliases", ())),
+        source="discovered",
+    )

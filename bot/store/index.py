@@ -1,0 +1,113 @@
+"""The index and search repository: the articles mentioning an entity, BM25-like term
+search with a snippet, the outlets, and an entity's timeline. The term weights written at
+analysis time (`term_weights`) live here beside the ranking that reads them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.store.base import Client, RecordLoader, Repository
+from bot.store.keys import Keys
+from handlers.model import ArticleRecord, SearchHit, SourceStat
+from nlp.terms import term_frequencies, terms
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…»\"”])\s+|\n+")
+
+
+def sentences_of(text: str) -> list[str]:
+    """A cheap sentence split for snippets (the analyzer has the real one)."""
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+def term_weights(record: ArticleRecord) -> dict[str, float]:
+    """term → BM25-style weight of an article, as the term index stores it."""
+    freqs = term_frequencies(record.text)
+    for term in terms(record.title):
+        freqs[term] += 3  # a word of the title weighs like three of the body
+    length = max(1, sum(freqs.values()))
+    norm = 0.25 + 0.75 * length / 400.0  # BM25-style length normalisation
+    return {term: round(tf * 2.2 / (tf + 1.2 * norm), 4) for term, tf in freqs.items()}
+
+
+class IndexRepository(Repository):
+    """Reads of the entity, term and outlet indexes."""
+
+    def __init__(self, client: Client, keys: Keys, records: RecordLoader) -> None:
+        super().__init__(client, keys)
+        self.records = records
+
+    async def mentioning(self, entity_id: str, limit: int = 10) -> tuple[int, list[ArticleRecord]]:
+        """(total count, the newest articles mentioning the entity, up to limit)."""
+        key = self.keys.entity_articles(entity_id)
+        total = int(await self.r.zcard(key))
+        ids = [i.decode() for i in await self.r.zrevrange(key, 0, max(0, limit - 1))]
+        records = [r for r in await self.records.load_many(ids) if r is not None]
+        return total, records
+
+    async def entity_timestamps(self, entity_id: str) -> list[float]:
+        """Publication times of the dated articles mentioning an entity."""
+        rows = await self.r.zrange(self.keys.entity_articles(entity_id), 0, -1, withscores=True)
+        undated = {u.decode() for u in await self.r.smembers(self.keys.undated)}
+        return [float(score) for aid, score in rows if aid.decode() not in undated]
+
+    async def search(self, query_terms: Sequence[str], limit: int = 5) -> list[SearchHit]:
+        """Rank articles by BM25-like weights of the query's terms (all terms first)."""
+        wanted = list(dict.fromkeys(t for q in query_terms for t in terms(q)))
+        if not wanted:
+            return []
+        total = max(1, await self.records.count())
+        async with self.r.pipeline(transaction=False) as pipe:
+            for term in wanted:
+                pipe.zcard(self.keys.term(term))
+            dfs = await pipe.execute()
+        weights = {
+            self.keys.term(t): math.log(1 + (total - df + 0.5) / (df + 0.5))
+            for t, df in zip(wanted, dfs, strict=True)
+            if df
+        }
+        if not weights:
+            return []
+        ranked: list[tuple[bytes, float]] = []
+        if len(weights) == len(wanted):  # articles with every term come first
+            every = await self.r.zinter(weights, aggregate="SUM", withscores=True)
+            ranked = sorted(every, key=lambda x: (-x[1], x[0]))[:limit]
+        if len(ranked) < limit:  # then those with some of the terms
+            seen = {i for i, _ in ranked}
+            some = await self.r.zunion(weights, aggregate="SUM", withscores=True)
+            rest = sorted((x for x in some if x[0] not in seen), key=lambda x: (-x[1], x[0]))
+            ranked += rest[: limit - len(ranked)]
+        records = await self.records.load_many([i.decode() for i, _ in ranked])
+        hits = []
+        for (_, score), rec in zip(ranked, records, strict=True):
+            if rec is not None:
+                hits.append(SearchHit(rec, float(score), _best_sentence(rec, wanted)))
+        return hits
+
+    async def sources(self) -> list[SourceStat]:
+        """The outlets, those with the most articles first."""
+        names = sorted(n.decode() for n in await self.r.smembers(self.keys.sources))
+        async with self.r.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zcard(self.keys.source_articles(name))
+                pipe.zrevrange(self.keys.source_articles(name), 0, 0, withscores=True)
+            rows = await pipe.execute()
+        stats = []
+        for i, name in enumerate(names):
+            count, latest = rows[2 * i], rows[2 * i + 1]
+            when = datetime.fromtimestamp(latest[0][1], UTC) if latest else None
+            stats.append(SourceStat(name=name, articles=int(count), latest=when))
+        stats.sort(key=lambda s: (-s.articles, s.name.casefold()))
+        return stats
+
+
+def _best_sentence(record: ArticleRecord, wanted: Sequence[str]) -> str:
+    best, best_score = record.title, 0
+    want = set(wanted)
+    for sentence in sentences_of(record.text):
+        score = len(want & set(terms(sentence)))
+        if score > best_score:
+            best, best_score = sentence, score
+    return best

@@ -1,0 +1,130 @@
+"""The `Store`: one Redis client and the repositories over it, and the connection itself,
+to the server at REDIS_URL or to the embedded one (started when needed, stopped with the
+store when this process started it). The schema stamp is checked here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from bot.ops.embedded import EmbeddedRedis
+from bot.store.articles import ArticleRepository
+from bot.store.base import Client
+from bot.store.delivery import DeliveryRepository
+from bot.store.errors import SchemaMismatch
+from bot.store.feeds import FeedRepository
+from bot.store.index import IndexRepository
+from bot.store.keys import SCHEMA_VERSION, Keys
+from bot.store.neardup import NearDuplicateIndex
+from bot.store.stats import StatsRepository
+from bot.store.stories import StoryRepository
+from bot.store.streams import StreamRepository
+from bot.store.subscriptions import SubscriptionRepository
+
+
+class Store:
+    """Everything grokwatch keeps, one repository per concern:
+
+    `articles`, `index` (entity/term search, outlets), `subscriptions`, `delivery`
+    (outbox, delivered marks, notices, threads, pauses), `feeds`, `stories`, `neardup`
+    (the near-duplicate lookup), `streams` (the stage workers' primitives), `stats`.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        keys: Keys | None = None,
+        *,
+        description: str = "",
+        embedded: EmbeddedRedis | None = None,
+    ) -> None:
+        self.client: Client = client  # for the repositories, and tests inspecting raw state
+        self.keys = keys or Keys()
+        self.description = description
+        self._embedded = embedded
+        k = self.keys
+        self.articles = ArticleRepository(client, k)
+        self.index = IndexRepository(client, k, self.articles)
+        self.subscriptions = SubscriptionRepository(client, k)
+        self.delivery = DeliveryRepository(client, k)
+        self.feeds = FeedRepository(client, k)
+        self.stories = StoryRepository(client, k, self.articles)
+        self.neardup = NearDuplicateIndex(client, k)
+        self.streams = StreamRepository(client, k)
+        self.stats = StatsRepository(client, k)
+
+    @classmethod
+    async def connect(
+        cls,
+        *,
+        redis_url: str | None,
+        data_dir: Path,
+        redis_server: str | None = None,
+        key_prefix: str = "gw",
+        socket_timeout: float | None = None,
+    ) -> Store:
+        """The store on REDIS_URL, else on the embedded server of `data_dir` (started if
+        no process runs it yet), once the server answers."""
+        embedded: EmbeddedRedis | None = None
+        if redis_url:
+            client = aioredis.Redis.from_url(redis_url, socket_timeout=socket_timeout)
+            description = f"Redis at {redact(redis_url)}"
+        else:
+            embedded = EmbeddedRedis(data_dir, binary=redis_server)
+            embedded.start()
+            client = aioredis.Redis(
+                unix_socket_path=str(embedded.socket_path), socket_timeout=socket_timeout
+            )
+            description = embedded.description
+        store = cls(client, Keys(key_prefix), description=description, embedded=embedded)
+        try:
+            await client.ping()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the client; stop the embedded server if this process started it."""
+        try:
+            await self.client.aclose()
+        finally:
+            if self._embedded is not None:
+                self._embedded.stop()
+                self._embedded = None
+
+    async def ping(self) -> None:
+        """Raise unless the server answers."""
+        await self.client.ping()
+
+    async def server_version(self) -> str:
+        info = await self.client.info("server")
+        return str(info.get("redis_version", "0"))
+
+    async def schema_version(self) -> int | None:
+        """The schema the database is stamped with (None when it is empty)."""
+        current = await self.client.get(self.keys.schema)
+        return None if current is None else int(current)
+
+    async def check_schema(self) -> None:
+        """Stamp an empty database with our schema version, or refuse another one."""
+        current = await self.schema_version()
+        if current is None:
+            await self.client.set(self.keys.schema, SCHEMA_VERSION, nx=True)
+            return
+        if current != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the Redis database holds grokwatch schema {current}, this version "
+                f"needs {SCHEMA_VERSION}; use another GROKWATCH_KEY_PREFIX or database"
+            )
+
+
+def redact(url: str) -> str:
+    """A Redis URL without its password, for logs and `doctor`."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user + ':' if user else ''}***@{host}"

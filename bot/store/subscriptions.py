@@ -1,0 +1,100 @@
+"""The subscriptions repository: which channel tracks which entity, at what salience, kept
+both ways (channel → entities, and the inverted index entity → channels that the fan-out
+reads, so its cost grows with an article's entities, not with the subscriptions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import cast
+
+from bot.store.base import Repository, iso, parse_dt
+from handlers.model import SALIENCE_LEVELS, EntityResult, SalienceLevel, Subscription
+
+
+def _level_rank(level: str) -> int:
+    try:
+        return SALIENCE_LEVELS.index(cast(SalienceLevel, level))
+    except ValueError:
+        return 0
+
+
+class SubscriptionRepository(Repository):
+    """Tracking entities per channel."""
+
+    async def track(self, sub: Subscription) -> bool:
+        """Add or update a subscription; True when it is new."""
+        payload = json.dumps(
+            {
+                "min_level": sub.min_level,
+                "added_by": sub.added_by,
+                "added_at": iso(sub.added_at or datetime.now(UTC)),
+            }
+        )
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.channel_subs(sub.channel), sub.entity_id, payload)
+            pipe.sadd(self.keys.subscribers(sub.entity_id), sub.channel)
+            pipe.sadd(self.keys.channels, sub.channel)
+            is_new, _, _ = await pipe.execute()
+        return bool(is_new)
+
+    async def untrack(self, channel: str, entity_id: str) -> bool:
+        """Remove a subscription; True when there was one."""
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.channel_subs(channel), entity_id)
+            pipe.srem(self.keys.subscribers(entity_id), channel)
+            removed, _ = await pipe.execute()
+        return bool(removed)
+
+    async def of_channel(self, channel: str) -> list[Subscription]:
+        """A channel's subscriptions, by entity id."""
+        raw = await self.r.hgetall(self.keys.channel_subs(channel))
+        subs = []
+        for eid, payload in raw.items():
+            d = json.loads(payload)
+            subs.append(
+                Subscription(
+                    channel=channel,
+                    entity_id=eid.decode(),
+                    min_level=d.get("min_level", "low"),
+                    added_by=d.get("added_by", ""),
+                    added_at=parse_dt(d.get("added_at")),
+                )
+            )
+        subs.sort(key=lambda s: s.entity_id)
+        return subs
+
+    async def subscribers_for(
+        self, entities: Sequence[EntityResult]
+    ) -> dict[str, list[EntityResult]]:
+        """channel → the article's entities it tracks at or above its salience threshold.
+
+        Costs one set read per entity the article mentions plus one hash read per
+        matching (channel, entity): it does not grow with the number of subscriptions.
+        """
+        if not entities:
+            return {}
+        async with self.r.pipeline(transaction=False) as pipe:
+            for ent in entities:
+                pipe.smembers(self.keys.subscribers(ent.id))
+            members = await pipe.execute()
+        pairs = [
+            (ch.decode(), ent)
+            for ent, chans in zip(entities, members, strict=True)
+            for ch in sorted(chans)
+        ]
+        if not pairs:
+            return {}
+        async with self.r.pipeline(transaction=False) as pipe:
+            for channel, ent in pairs:
+                pipe.hget(self.keys.channel_subs(channel), ent.id)
+            settings = await pipe.execute()
+        out: dict[str, list[EntityResult]] = {}
+        for (channel, ent), raw in zip(pairs, settings, strict=True):
+            if raw is None:
+                continue  # untracked between the two reads
+            min_level = json.loads(raw).get("min_level", "low")
+            if _level_rank(ent.level) >= _level_rank(min_level):
+                out.setdefault(channel, []).append(ent)
+        return out
