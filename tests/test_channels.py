@@ -90,9 +90,9 @@ async def test_say_with_a_bare_channel_tracks_there_and_the_alert_is_delivered(
 ) -> None:
     reply = await testbot.say("/grok track Grok", channel="found")
     assert reply.kind != "error" and "Grok" in reply.text
-    subs = await testbot.app.store.subscriptions("console:found")
+    subs = await testbot.app.store.subscriptions.of_channel("console:found")
     assert [s.entity_id for s in subs] == ["grok"]
-    assert await testbot.app.store.subscriptions("found") == []
+    assert await testbot.app.store.subscriptions.of_channel("found") == []
     article = tmp_path / "grok.txt"
     article.write_text(
         "xAI publie Grok\n\nLa start-up a mis en ligne les poids de Grok-1.\n", encoding="utf-8"
@@ -107,8 +107,8 @@ async def test_a_channel_no_transport_could_deliver_to_is_refused(testbot: ChatB
     for bad in ("discord:general", "slack:C1", "console:two words"):
         reply = await testbot.say("/grok track Grok", channel=bad)
         assert reply.kind == "error" and "channel" in reply.text, (bad, reply.text)
-    assert await testbot.app.store.subscriptions("discord:general") == []
-    assert await testbot.app.store.subscriptions("slack:C1") == []
+    assert await testbot.app.store.subscriptions.of_channel("discord:general") == []
+    assert await testbot.app.store.subscriptions.of_channel("slack:C1") == []
 
 
 def test_cli_say_with_a_bare_channel(tmp_path: Path) -> None:
