@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.ingest.sources import parse_json_article
+from bot.ingest.readers.json_reader import parse_json_article
 from handlers.model import RawArticle, Rejected
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.ingest.fetch import is_url
-from bot.ingest.sources import read_paths
+from bot.ingest.readers import read_paths
 from bot.pipeline.stages import Pipeline
 from bot.pipeline.stories import BANDS, NUM_PERM
 from bot.store.redis_store import RedisStore
