@@ -31,61 +31,26 @@ from handlers.model import RawArticle, Rejected, normalise_for_hash
 
 logger = logging.getLogger(__name__)
 
-NOT_TEXT: Final = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "nav",
-        "aside",
-        "footer",
-        "form",
-        "iframe",
-        "button",
-        "select",
-        "textarea",
-    ]
-)
-"""Elements whose content is never article text, in any HTML this module reads."""
+# The elements whose content is never article text, in any HTML this module reads.
+# fmt: off
+NOT_TEXT: Final = frozenset({
+    "script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "form",
+    "iframe", "button", "select", "textarea",
+})
+# fmt: on
 
-_BLOCKS: Final = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "header",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "table",
-        "tr",
-        "td",
-        "th",
-        "figure",
-        "br",
-        "hr",
-        "address",
-        "details",
-        "summary",
-        "body",
-    ]
-) | frozenset(["head", "item", "list", "quote", "row", "cell", "lb"])  # trafilatura's output tree
+# The elements that start and end a paragraph.
+# fmt: off
+_BLOCKS: Final = frozenset({
+    "p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6",
+    "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th",
+    "figure", "br", "hr", "address", "details", "summary", "body",
+    # trafilatura's output tree
+    "head", "item", "list", "quote", "row", "cell", "lb",
+})
+# fmt: on
 _WS_RE: Final = re.compile(r"\s+")
+_HTML_TAG_RE: Final = re.compile(r"<html[\s>]", re.IGNORECASE)
 _DATE_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"  # htmldate keeps the time, not only the day
 
 
@@ -126,7 +91,10 @@ def _paragraphs(root: Any) -> list[str]:
 
 def _load(markup: str) -> Any:
     """The parsed tree of a page or a fragment, or None."""
-    for candidate in (markup, f"<html><body>{markup}</body></html>"):
+    wrapped = f"<html><body>{markup}</body></html>"
+    # trafilatura refuses (and logs an error for) a fragment of one block: a fragment, markup
+    # without an <html> tag, is wrapped before it is parsed
+    for candidate in (markup, wrapped) if _HTML_TAG_RE.search(markup) else (wrapped,):
         try:
             tree = trafilatura.load_html(candidate)
         except (TypeError, ValueError) as exc:
@@ -142,7 +110,7 @@ def html_to_text(fragment: str) -> str:
     if "<" not in fragment and "&" not in fragment:
         lines = [_WS_RE.sub(" ", line).strip() for line in fragment.split("\n")]
         return clean_text("\n".join(lines))
-    tree = _load(f"<html><body>{fragment}</body></html>")
+    tree = _load(fragment)
     return "\n\n".join(_paragraphs(tree)) if tree is not None else ""
 
 

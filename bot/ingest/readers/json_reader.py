@@ -54,15 +54,7 @@ def parse_json_article(obj: object, where: str) -> RawArticle | Rejected:
         title, text = split_title_body(text, meta, markdown=False)
         if not text:
             return Rejected(where, "'text' holds only a title line; no article body")
-    return RawArticle(
-        title=title,
-        text=text,
-        url=meta.url,
-        path=None,
-        source=meta.source,
-        published_at=meta.published_at,
-        lang=meta.lang,
-    )
+    return meta.article(title, text, path=None)
 
 
 def _in_file(item: RawArticle | Rejected, path: str, label: str) -> RawArticle | Rejected:

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
+from handlers.model import RawArticle
+
 _YEAR_MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DIGITS_RE: Final = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -33,6 +35,18 @@ class ArticleMeta:
     source: str | None = None
     published_at: datetime | None = None
     lang: str | None = None
+
+    def article(self, title: str, text: str, *, path: str | None) -> RawArticle:
+        """The article with this metadata (its own title aside: the reader decides)."""
+        return RawArticle(
+            title=title,
+            text=text,
+            url=self.url,
+            path=path,
+            source=self.source,
+            published_at=self.published_at,
+            lang=self.lang,
+        )
 
 
 def _to_utc(value: datetime) -> datetime:

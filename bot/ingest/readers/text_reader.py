@@ -58,41 +58,13 @@ _PHOTO_CAPTION_RE: Final = re.compile(
 _HEADING_RE: Final = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _SETEXT_RE: Final = re.compile(r"^(=+|-+)\s*$")
 _EMPHASIS_RE: Final = re.compile(r"^(\*\*|__|\*|_)(.+)\1$")
-_ABBREVIATIONS: Final = frozenset(
-    [
-        "m",
-        "mm",
-        "mme",
-        "mmes",
-        "mlle",
-        "dr",
-        "pr",
-        "st",
-        "ste",
-        "mr",
-        "mrs",
-        "ms",
-        "jr",
-        "sr",
-        "etc",
-        "cf",
-        "vs",
-        "inc",
-        "corp",
-        "ltd",
-        "co",
-        "no",
-        "p",
-        "av",
-        "j.-c",
-        "u.s",
-        "e.g",
-        "i.e",
-        "fig",
-        "vol",
-        "art",
-    ]
-)
+# fmt: off
+_ABBREVIATIONS: Final = frozenset({
+    "m", "mm", "mme", "mmes", "mlle", "dr", "pr", "st", "ste", "mr", "mrs", "ms", "jr", "sr",
+    "etc", "cf", "vs", "inc", "corp", "ltd", "co", "no", "p", "av", "j.-c", "u.s", "e.g",
+    "i.e", "fig", "vol", "art",
+})
+# fmt: on
 _SENT_BOUNDARY_RE: Final = re.compile(r"([.!?…]+)([»\"”’)\]]*)(\s+)")
 _SENT_START_RE: Final = re.compile(r"[«\"“‘(\[]?\s?[A-ZÀ-ÖØ-Þ0-9]")
 _MD_IMAGE_RE: Final = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -286,12 +258,4 @@ def read_text(text: str, where: str, *, markdown: bool) -> RawArticle | Rejected
     title, body = split_title_body(rest, meta, markdown=markdown)
     if not body:
         return Rejected(where, MSG_NO_TITLE_TEXT if title else MSG_NO_TEXT)
-    return RawArticle(
-        title=title,
-        text=body,
-        url=meta.url,
-        path=where,
-        source=meta.source,
-        published_at=meta.published_at,
-        lang=meta.lang,
-    )
+    return meta.article(title, body, path=where)
