@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import deque
 from typing import Any, Final
 from urllib.parse import urljoin
 
@@ -51,6 +52,7 @@ _BLOCKS: Final = frozenset({
 # fmt: on
 _WS_RE: Final = re.compile(r"\s+")
 _HTML_TAG_RE: Final = re.compile(r"<html[\s>]", re.IGNORECASE)
+_PRUNE: Final = [f"//{tag}" for tag in sorted(NOT_TEXT)]  # for trafilatura, which reads them too
 _DATE_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"  # htmldate keeps the time, not only the day
 
 
@@ -131,12 +133,12 @@ def _ld_language(tree: Any) -> str | None:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
-            todo: list[object] = [json.loads(script.text or "")]
+            todo: deque[object] = deque([json.loads(script.text or "")])
         except (ValueError, RecursionError):
             logger.debug("ignoring invalid JSON-LD block")
             continue
         while todo:
-            node = todo.pop(0)
+            node = todo.popleft()
             if isinstance(node, dict):
                 lang = normalise_lang(node.get("inLanguage"))
                 if lang:
@@ -175,7 +177,7 @@ def _trafilatura(tree: Any, url: str | None) -> Document | None:
             include_tables=False,
             favor_precision=True,
             date_extraction_params={**set_date_params(), "outputformat": _DATE_FORMAT},
-            prune_xpath=[f"//{tag}" for tag in sorted(NOT_TEXT)],
+            prune_xpath=_PRUNE,
         )
     except Exception as exc:  # trafilatura has many internal failure modes; never crash
         logger.warning("trafilatura failed on %s: %s", url or "a page", exc)
@@ -203,9 +205,10 @@ def read_html(markup: str, where: str, *, url: str | None = None) -> RawArticle 
     canonical = _canonical_link(tree, url)
     doc = _trafilatura(tree, url)
     paragraphs = _paragraphs(doc.body) if doc is not None and doc.body is not None else []
-    if doc is None or not paragraphs:
+    if not paragraphs:
         paragraphs = _fallback(tree)
-        doc = _metadata(tree, url)
+    if doc is None:
+        doc = _metadata(tree, url)  # after the fallback: never let it touch the tree first
     title = _WS_RE.sub(" ", str(doc.title or "")).strip()
     if paragraphs and title and normalise_for_hash(paragraphs[0]) == normalise_for_hash(title):
         paragraphs = paragraphs[1:]
