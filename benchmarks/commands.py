@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import App, sample_corpus_dir  # noqa: E402
-from bot.ingest.sources import read_paths  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.ingest.readers import CORPUS_DIR, read_paths  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.store.index import sentences_of  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
@@ -45,7 +45,7 @@ COMMANDS = [
 
 
 def synthetic(n: int, rng: random.Random) -> list[RawArticle]:
-    paths = [sample_corpus_dir()] + ([SEEDS] if SEEDS.is_dir() else [])
+    paths = [CORPUS_DIR] + ([SEEDS] if SEEDS.is_dir() else [])
     real = [a for a in read_paths(paths) if isinstance(a, RawArticle)]
     pools: dict[str, list[str]] = {}
     for a in real:

@@ -24,8 +24,8 @@ import spacy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import App, sample_corpus_dir  # noqa: E402
-from bot.ingest.sources import read_paths  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.ingest.readers import CORPUS_DIR, read_paths  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
 from nlp.catalog import Catalog  # noqa: E402
@@ -35,7 +35,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def corpus() -> list[RawArticle]:
-    paths = [sample_corpus_dir()] + ([SEEDS] if SEEDS.is_dir() else [])
+    paths = [CORPUS_DIR] + ([SEEDS] if SEEDS.is_dir() else [])
     return [a for a in read_paths(paths) if isinstance(a, RawArticle)]
 
 

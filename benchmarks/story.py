@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.ingest.sources import read_paths  # noqa: E402
+from bot.ingest.readers import read_paths  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
 from nlp.catalog import Catalog  # noqa: E402
 from nlp.lang import detect_language  # noqa: E402

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import AsyncExitStack
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from bot.charts import Charts
@@ -34,11 +32,6 @@ from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
-
-
-def sample_corpus_dir() -> Path:
-    """The folder of the sample corpus shipped in the package."""
-    return Path(str(resources.files("bot") / "corpus"))
 
 
 class App:

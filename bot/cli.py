@@ -15,7 +15,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from bot.app import App, sample_corpus_dir
+from bot.app import App
+from bot.ingest.readers import CORPUS_DIR
 from bot.ops.embedded import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import SchemaMismatch
@@ -124,7 +125,7 @@ def demo(
             out.print(f"[dim]{app.redis_description}[/dim]", highlight=False)
             if corpus:
                 with out.status("Ingesting the sample corpus…"):
-                    outcomes = await app.ingest([str(sample_corpus_dir())])
+                    outcomes = await app.ingest([str(CORPUS_DIR)])
                 new = sum(o.status == "new" for o in outcomes)
                 out.print(
                     f"[dim]sample corpus: {new} new, {len(outcomes) - new} already stored; "
@@ -253,7 +254,7 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
 ) -> None:
     """NLP only, no store: language, title and entities of each document."""
-    from bot.ingest.sources import read_paths
+    from bot.ingest.readers import read_paths
     from handlers.model import Rejected
     from nlp.catalog import Catalog
     from nlp.pipeline import Analyzer

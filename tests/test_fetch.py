@@ -16,6 +16,7 @@ from bot.ingest.fetch import (
     BlockedURL,
     FetchError,
     FetchPolicy,
+    FetchResult,
     SafeFetcher,
     address_problem,
 )
@@ -213,3 +214,17 @@ async def test_conditional_get(fake: FakeWeb) -> None:
     assert first.status == 200 and first.etag == '"v1"'
     assert again.not_modified and again.content == b""
     assert fake.requests[-1].headers["If-None-Match"] == '"v1"'
+
+
+def test_a_page_body_is_decoded_like_an_html_file() -> None:
+    page = '<html><head><meta charset="windows-1251"></head><body>Привет</body></html>'
+    undeclared = FetchResult(url="https://example.org/", status=200, content=page.encode("cp1251"))
+    assert "Привет" in undeclared.text()  # the page's <meta charset>, as for a file
+    declared = FetchResult(
+        url="https://example.org/", status=200, content="é".encode("latin-1"), charset="latin-1"
+    )
+    assert declared.text() == "é"
+    assert (
+        FetchResult(url="https://example.org/", status=200, content=b"\xef\xbb\xbfok").text()
+        == "ok"
+    )

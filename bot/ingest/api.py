@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.ingest.readers.json_reader import parse_json_article
 from bot.ingest.service import Ingestor
-from bot.ingest.sources import parse_json_article
 from bot.store import Store
 from handlers.model import RawArticle, Rejected
 

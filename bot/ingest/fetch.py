@@ -38,6 +38,7 @@ from typing import Literal
 import httpx
 
 from bot import __version__
+from bot.ingest.readers.files import decode
 
 logger = logging.getLogger(__name__)
 
@@ -287,16 +288,15 @@ class FetchResult:
         return self.status == 304
 
     def text(self) -> str:
-        """The body as text: the declared charset, else UTF-8, else Windows-1252."""
+        """The body as text: the declared charset, else decoded as an HTML file is (a BOM,
+        UTF-8, the page's `<meta charset>`, Windows-1252...), else Windows-1252 anyway."""
         if self.charset:
             try:
                 return self.content.decode(self.charset, errors="replace")
             except LookupError:
                 pass
-        try:
-            return self.content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return self.content.decode("cp1252", errors="replace")
+        decoded = decode(self.content, html=True)
+        return decoded if decoded is not None else self.content.decode("cp1252", errors="replace")
 
 
 def _media_type(header: str | None) -> tuple[str, str | None]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.ingest.fetch import is_url
-from bot.ingest.sources import read_paths
+from bot.ingest.readers import read_paths
 from bot.pipeline.stages import Pipeline
 from bot.store import Store
 from handlers.model import IngestOutcome, RawArticle, Rejected

@@ -1,6 +1,6 @@
-"""Feeds and web pages as articles: feedparser for RSS 0.9x/1.0/2.0 and Atom, trafilatura
-for pages (title, date, outlet, language, main text without navigation or comments), the
-stdlib HTML reader of `bot.ingest.sources` as the fallback.
+"""Feeds and web pages as articles: feedparser for RSS 0.9x/1.0/2.0 and Atom; pages and the
+HTML in feed items through the one HTML-to-text path, `bot.ingest.readers.html_reader`
+(trafilatura, with its one fallback).
 
 `WebReader.read_url` is what `grokwatch ingest URL` and `/grok ingest URL` use; the feed
 scheduler (`bot.ingest.feeds`) uses `parse_feed` and `WebReader.complete`. Nothing here raises for
@@ -12,68 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
-import trafilatura
 
 from bot.ingest.fetch import FetchError, FetchResult, SafeFetcher
-from bot.ingest.sources import normalise_lang, parse_datetime, parse_html, shorten_title
+from bot.ingest.readers.html_reader import html_to_text, read_html
+from bot.ingest.readers.metadata import normalise_lang, parse_datetime
+from bot.ingest.readers.text_reader import shorten_title
 from handlers.model import RawArticle, Rejected
 
 logger = logging.getLogger(__name__)
-
-_BLOCKS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
-    | {"blockquote", "section", "article", "tr", "table", "pre"}
-)
-_SKIP = frozenset({"script", "style", "noscript", "iframe", "svg", "form", "button"})
-_WS = re.compile(r"[ \t\r\f\v]+")
-_NL = re.compile(r"\n\s*\n+")
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self.skip += 1
-        elif tag in _BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-def html_to_text(fragment: str) -> str:
-    """The text of an HTML fragment (a feed summary), paragraphs kept."""
-    if "<" not in fragment and "&" not in fragment:
-        text = fragment
-    else:
-        parser = _Text()
-        try:
-            parser.feed(fragment)
-            parser.close()
-        except (AssertionError, ValueError):  # html.parser is lenient; be safe anyway
-            pass
-        text = "".join(parser.parts)
-    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
-    return _NL.sub("\n\n", "\n".join(lines)).strip()
 
 
 def word_count(text: str) -> int:
@@ -177,49 +129,12 @@ def parse_feed(result: FetchResult) -> ParsedFeed:
 
 
 def extract_page(result: FetchResult) -> RawArticle | Rejected:
-    """A web page as an article: trafilatura first (main text without navigation, share
-    bars or comments, plus title, date, site name and language), the stdlib reader as the
-    fallback."""
-    html = result.text()
-    fallback = parse_html(html, result.url)
-    try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=result.url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            favor_precision=True,
-            as_dict=False,
-        )
-    except Exception as exc:  # trafilatura has many internal failure modes; never crash
-        logger.warning("trafilatura failed on %s: %s", result.url, exc)
-        doc = None
-    text = html_to_text(str(getattr(doc, "text", "") or "")) if doc is not None else ""
-    if not text:
-        if isinstance(fallback, RawArticle):
-            fallback.path = None
-            fallback.url = fallback.url or result.url
-        return fallback
-    base = fallback if isinstance(fallback, RawArticle) else None
-    title = str(getattr(doc, "title", "") or "") or (base.title if base else "")
-    if not title:
-        title = shorten_title(text.split("\n", 1)[0])
-    published = parse_datetime(getattr(doc, "date", None)) or (base.published_at if base else None)
-    if base and base.published_at and published and base.published_at.date() == published.date():
-        published = base.published_at  # trafilatura keeps the day only; the page has the time
-    source = str(getattr(doc, "sitename", "") or "") or (base.source if base else None)
-    lang = normalise_lang(getattr(doc, "language", None)) or (base.lang if base else None)
-    url = (base.url if base and base.url else None) or result.url
-    return RawArticle(
-        title=" ".join(title.split()),
-        text=text,
-        url=url,
-        path=None,
-        source=source or None,
-        published_at=published,
-        lang=lang,
-    )
+    """A fetched web page as an article (`read_html`), its URL the page's canonical one,
+    else the URL it was fetched from."""
+    page = read_html(result.text(), result.url, url=result.url)
+    if isinstance(page, RawArticle):
+        page.path = None
+    return page
 
 
 Skip = Callable[[RawArticle], Awaitable[bool]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.sources import read_paths
+from bot.ingest.readers import read_paths
 from handlers.model import RawArticle
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
