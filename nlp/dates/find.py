@@ -13,17 +13,18 @@ from .rules import RULES, candidates
 __all__ = ["find_dates"]
 
 
-def _resolve_anaphora(hits: list[Hit]) -> list[Hit]:
+def _resolve_anaphora(hits: list[Hit]) -> list[DateMention]:
     """Give "la fin de l'année" the year of the nearest earlier explicit date, if any.
 
     "fondée en juillet 2023, elle lance son produit avant la fin de l'année" means 2023.
     """
-    out: list[Hit] = []
+    out: list[DateMention] = []
     for hit in hits:
-        anchor = next((h for h in reversed(out) if not h.relative), None)
+        mention = hit.mention
+        anchor = next((d for d in reversed(out) if not d.relative), None)
         if hit.anaphoric and anchor is not None:
-            hit = replace(hit, year=anchor.year, relative=False)
-        out.append(hit)
+            mention = replace(mention, year=anchor.year, relative=False)
+        out.append(mention)
     return out
 
 
@@ -39,24 +40,12 @@ def find_dates(sentence: str, published: date | None, lang: str = "fr") -> list[
     hits: list[Hit] = []
     for code in langs:
         hits.extend(candidates(text, published, code))
-    hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+    hits.sort(key=lambda h: (h.mention.start - h.mention.end, h.mention.start))
     kept: list[Hit] = []
     for hit in hits:
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+        m = hit.mention
+        if all(m.end <= k.mention.start or m.start >= k.mention.end for k in kept):
             kept.append(hit)
-    kept.sort(key=lambda h: h.start)
-    kept = _resolve_anaphora(kept)
-    return [
-        DateMention(
-            text=sentence[h.start : h.end],
-            start=h.start,
-            end=h.end,
-            year=h.year,
-            month=h.month,
-            day=h.day,
-            precision=h.precision,
-            relative=h.relative,
-            part=h.part,
-        )
-        for h in kept
-    ]
+    kept.sort(key=lambda h: h.mention.start)
+    # the words as written in the sentence given, not as normalised
+    return [replace(d, text=sentence[d.start : d.end]) for d in _resolve_anaphora(kept)]

@@ -36,7 +36,7 @@ from .lexicon import (
     SEASON_MONTH,
     WEEKDAY_MODES,
 )
-from .mention import PART_MONTH, Part, Precision
+from .mention import PART_MONTH, DateMention, Part, Precision
 
 
 def _key(text: str | None) -> str:
@@ -109,23 +109,28 @@ def _monday(day: date) -> date:
 class Hit:
     """A resolved match, before overlaps are settled."""
 
-    start: int
-    end: int
-    year: int
-    month: int | None
-    day: int | None
-    precision: Precision
-    relative: bool
-    part: Part | None = None
+    mention: DateMention
+    """The date, its text as matched (on the normalised sentence)."""
     anaphoric: bool = False
     """True for "la fin de l'année": the year of an earlier explicit date of the sentence."""
 
 
+def _hit(
+    m: re.Match[str],
+    year: int,
+    month: int | None,
+    day: int | None,
+    precision: Precision,
+    relative: bool,
+    part: Part | None = None,
+    *,
+    anaphoric: bool = False,
+) -> Hit:
+    mention = DateMention(m[0], m.start(), m.end(), year, month, day, precision, relative, part)
+    return Hit(mention, anaphoric)
+
+
 Resolver = Callable[[re.Match[str], date | None, str], Hit | None]
-
-
-def _span(m: re.Match[str]) -> tuple[int, int]:
-    return m.start(), m.end()
 
 
 def hit_day(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -148,7 +153,7 @@ def hit_day(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
         year, relative = found, True
     if not _valid_day(year, month, day):
         return None
-    return Hit(*_span(m), year, month, day, "day", relative)
+    return _hit(m, year, month, day, "day", relative)
 
 
 def hit_month(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -166,7 +171,7 @@ def hit_month(m: re.Match[str], published: date | None, lang: str) -> Hit | None
         return None  # "après sept mois": an abbreviation alone is not a month
     year_text = m["year"]
     if year_text is not None:
-        return Hit(*_span(m), int(year_text), month, None, "month", False, part)
+        return _hit(m, int(year_text), month, None, "month", False, part)
     if not lead and not trail:
         return None
     if published is None:
@@ -179,7 +184,7 @@ def hit_month(m: re.Match[str], published: date | None, lang: str) -> Hit | None
     elif lead in ("d'ici", "by", "until", "jusqu'en"):
         mode = "future"
     year = _month_year(month, published, mode)
-    return Hit(*_span(m), year, month, None, "month", True, part)
+    return _hit(m, year, month, None, "month", True, part)
 
 
 def _mars_is_month(m: re.Match[str], lead: str) -> bool:
@@ -200,8 +205,8 @@ def hit_year(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
     part = (FR_PART_WORDS if lang == "fr" else EN_PART_WORDS).get(lead)
     year = int(m["year"])
     if part is not None:
-        return Hit(*_span(m), year, PART_MONTH[part], None, "season", False, part)
-    return Hit(*_span(m), year, None, None, "year", False)
+        return _hit(m, year, PART_MONTH[part], None, "season", False, part)
+    return _hit(m, year, None, None, "year", False)
 
 
 def hit_season(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -209,7 +214,7 @@ def hit_season(m: re.Match[str], published: date | None, lang: str) -> Hit | Non
     month = SEASON_MONTH[_key(m["season"])]
     year_text = m.groupdict().get("year")
     if year_text is not None:
-        return Hit(*_span(m), int(year_text), month, None, "season", False)
+        return _hit(m, int(year_text), month, None, "season", False)
     if published is None:
         return None
     which = _key(m.groupdict().get("which") or m.groupdict().get("trail"))
@@ -220,14 +225,14 @@ def hit_season(m: re.Match[str], published: date | None, lang: str) -> Hit | Non
         year = published.year if month > published.month else published.year + 1
     else:  # "cet été", "this summer": this year's, or the winter that began last December
         year = published.year - 1 if month == 12 and published.month <= 3 else published.year
-    return Hit(*_span(m), year, month, None, "season", True)
+    return _hit(m, year, month, None, "season", True)
 
 
 def hit_iso(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
     year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
     if not _valid_day(year, month, day):
         return None
-    return Hit(*_span(m), year, month, day, "day", False)
+    return _hit(m, year, month, day, "day", False)
 
 
 def hit_numeric(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -236,14 +241,14 @@ def hit_numeric(m: re.Match[str], published: date | None, lang: str) -> Hit | No
     day, month = (a, b) if lang == "fr" or a > 12 else (b, a)
     if not _valid_day(year, month, day):
         return None
-    return Hit(*_span(m), year, month, day, "day", False)
+    return _hit(m, year, month, day, "day", False)
 
 
 def hit_day_word(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
     if published is None:
         return None
     day = published + timedelta(days=DAY_OFFSETS[_key(m[0])])
-    return Hit(*_span(m), day.year, day.month, day.day, "day", True)
+    return _hit(m, day.year, day.month, day.day, "day", True)
 
 
 def hit_weekday(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -255,7 +260,7 @@ def hit_weekday(m: re.Match[str], published: date | None, lang: str) -> Hit | No
     qualifier = _key(m.groupdict().get("trail") or m.groupdict().get("lead"))
     mode = WEEKDAY_MODES.get(qualifier, "recent")
     day = _weekday_date(published, weekday, mode)
-    return Hit(*_span(m), day.year, day.month, day.day, "day", True)
+    return _hit(m, day.year, day.month, day.day, "day", True)
 
 
 def hit_period(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
@@ -265,15 +270,15 @@ def hit_period(m: re.Match[str], published: date | None, lang: str) -> Hit | Non
     unit, delta = PERIOD_OFFSETS[_key(m[0])]
     if unit == "week":
         monday = _monday(published) + timedelta(weeks=delta)
-        return Hit(*_span(m), monday.year, monday.month, monday.day, "week", True)
+        return _hit(m, monday.year, monday.month, monday.day, "week", True)
     if unit == "month":
         year, month = _add_months(published.year, published.month, delta)
-        return Hit(*_span(m), year, month, None, "month", True)
+        return _hit(m, year, month, None, "month", True)
     if unit == "year":
-        return Hit(*_span(m), published.year + delta, None, None, "year", True)
+        return _hit(m, published.year + delta, None, None, "year", True)
     part: Part = "late" if unit == "late" else "early"
     month = PART_MONTH[part]
-    return Hit(*_span(m), published.year, month, None, "season", True, part, anaphoric=True)
+    return _hit(m, published.year, month, None, "season", True, part, anaphoric=True)
 
 
 def _count(text: str, lang: str) -> tuple[int, bool]:
@@ -301,9 +306,9 @@ def hit_ago(m: re.Match[str], published: date | None, lang: str) -> Hit | None:
         days = count * {"day": 1, "week": 7, "fortnight": 14}[unit]
         day = published + timedelta(days=sign * days)
         precision: Precision = "day" if unit == "day" and not approx else "week"
-        return Hit(*_span(m), day.year, day.month, day.day, precision, True)
+        return _hit(m, day.year, day.month, day.day, precision, True)
     if unit == "month":
         year, month = _add_months(published.year, published.month, sign * count)
-        return Hit(*_span(m), year, month, None, "month", True)
+        return _hit(m, year, month, None, "month", True)
     years = count * (10 if unit == "decade" else 1)
-    return Hit(*_span(m), published.year + sign * years, None, None, "year", True)
+    return _hit(m, published.year + sign * years, None, None, "year", True)
