@@ -144,14 +144,12 @@ def test_spans_are_offsets_into_the_text_and_starts_agree() -> None:
 
 def test_the_splitter_reads_raw_and_normalised_text_alike() -> None:
     raw = "Il a dit\u00a0: «\u00a0C’est fini.\u00a0» Puis il est parti\u202f!"
-    assert split_sentences(normalize_text(raw)) == [
-        normalize_text(s) for s in split_sentences(raw)
-    ]
+    assert split_sentences(normalize_text(raw)) == [normalize_text(s) for s in split_sentences(raw)]
     assert len(split_sentences(raw)) == 2
 
 
 def test_quotation_spans() -> None:
-    text = "Il dit « oui » et “no”, puis \"peut-être\" et ‹ non ›; l'«orphelin"
+    text = 'Il dit « oui » et “no”, puis "peut-être" et ‹ non ›; l\'«orphelin'
     found = [text[a:b] for a, b in quotation_spans(text)]
     assert found == ["« oui »", "“no”", '"peut-être"', "‹ non ›"]
     assert quotation_spans("« un\ndeux »") == []  # never across a line
