@@ -10,7 +10,7 @@ from handlers.context import HandlerContext
 from handlers.model import EntityInfo
 from handlers.registry import Param
 from handlers.texts import t
-from nlp.terms import fold
+from nlp.text import fold
 
 # the entity argument of track, untrack, mentions (and later who, quotes, trend)
 ENTITY = Param(
@@ -32,7 +32,7 @@ class Resolution:
 
 
 def _key(name: str) -> str:
-    return " ".join(fold(name).replace("-", " ").replace("’", "'").split())
+    return " ".join(fold(name).replace("-", " ").split())
 
 
 def _closeness(wanted: str, entity: EntityInfo) -> float:

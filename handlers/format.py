@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from handlers.model import ArticleRecord
 from handlers.reply import Citation, defang
 from handlers.texts import t
+from nlp.text import sentence_spans
 
 
 def clip(text: str, limit: int = 280) -> str:
@@ -19,19 +19,14 @@ def clip(text: str, limit: int = 280) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
-
-
 def sentence_at(text: str, offset: int) -> str:
-    """The sentence of `text` around character `offset` (a cheap boundary search)."""
+    """The sentence of `text` around character `offset` (see `nlp.text.sentence_spans`)."""
     if not 0 <= offset < len(text):
         return ""
-    start = 0
-    for m in _SENTENCE_END.finditer(text, 0, offset):
-        start = m.end()
-    stop = _SENTENCE_END.search(text, offset)
-    end = stop.end() if stop else len(text)
-    return " ".join(text[start:end].split())
+    for start, end in sentence_spans(text):
+        if offset < end:
+            return " ".join(text[start:end].split())
+    return ""
 
 
 def day(dt: datetime | None, lang: str = "en") -> str:

@@ -23,9 +23,10 @@ from handlers.model import ArticleRecord, StoryRecord
 from handlers.registry import Param, command
 from handlers.reply import Citation, Field, Reply
 from handlers.texts import t
-from nlp.dates import DateMention, find_dates
+from nlp.dates import MONTH_NAMES, DateMention, find_dates
 from nlp.quotes import find_quotes
-from nlp.terms import fold, terms
+from nlp.terms import terms
+from nlp.text import fold, stem
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -220,42 +221,14 @@ def _reference_date(
     return when.date(), False
 
 
-_MONTH_WORDS = frozenset(
-    [
-        "janvi",
-        "fevri",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juill",
-        "aout",
-        "septe",
-        "octob",
-        "novem",
-        "decem",
-        "janua",
-        "febru",
-        "march",
-        "april",
-        "june",
-        "july",
-        "augus",
-    ]
-)
+_MONTH_STEMS = frozenset(stem(month) for month in MONTH_NAMES)
 
 
 def stems(sentence: str) -> set[str]:
-    """Crude language-neutral stems (5-letter prefixes) for comparing sentences: "fondée"
-    and "fonder", "quitté" and "quitter" meet; numbers and month names are left out."""
-    out = set()
-    for w in terms(sentence):
-        if w.isdigit() or len(w) < 3:
-            continue
-        stem = w[:5]
-        if stem not in _MONTH_WORDS:
-            out.add(stem)
-    return out
+    """The stems (:func:`nlp.terms.terms`) a sentence is compared on: "fondée" and "fonder",
+    "quitté" and "quitter" meet; numbers, month names and stems under three letters are
+    left out (a date is compared as a date, not as a word)."""
+    return {w for w in terms(sentence) if len(w) >= 3 and not w.isdigit() and w not in _MONTH_STEMS}
 
 
 @dataclass
@@ -417,7 +390,7 @@ async def quotes(ctx: HandlerContext, req: CommandRequest) -> Reply:
         if res.entity is None:
             return Reply.error(res.error)
         speaker_id = res.entity.id
-        speaker_names = {res.entity.name.casefold(), *(a.casefold() for a in res.entity.aliases)}
+        speaker_names = {fold(res.entity.name), *(fold(a) for a in res.entity.aliases)}
     cite = Cites()
     lines: list[str] = []
     seen: list[set[str]] = []
@@ -427,7 +400,7 @@ async def quotes(ctx: HandlerContext, req: CommandRequest) -> Reply:
                 continue
             if speaker_id is not None:
                 resolved = ctx.catalog.resolve(q.speaker)
-                spoken = q.speaker.casefold()
+                spoken = fold(q.speaker)
                 if not (
                     (resolved and resolved.id == speaker_id)
                     or any(n in spoken for n in speaker_names if len(n) > 3)

@@ -31,7 +31,7 @@ from typing import Any, Final, cast
 from spacy.language import Language
 
 from .catalog import Catalog
-from .text import fold, slugify
+from .text import fold, sentence_starts, slugify
 
 logger = logging.getLogger(__name__)
 
@@ -281,12 +281,6 @@ def footer_start(text: str, body_start: int = 0) -> int:
     return start
 
 
-def _sentence_starts_of(text: str) -> list[int]:
-    from .matcher import _find_sentence_starts
-
-    return _find_sentence_starts(text)
-
-
 def find_proper_nouns(text: str) -> list[tuple[int, int, str]]:
     """Runs of capitalised words, rule-based, for English text: (start, end, label)."""
     found: list[tuple[int, int, str]] = []
@@ -417,7 +411,7 @@ class Discoverer:
         catalog_spans: Sequence[tuple[int, int]],
     ) -> list[Discovered]:
         credits = [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
-        starts = set(_sentence_starts_of(text))
+        starts = set(sentence_starts(text))
         starts.add(0)
         if title_length + 2 <= len(text):
             starts.add(title_length + 2)

@@ -5,7 +5,7 @@ different articles about the same event share almost none (the five French seeds
 Grok story have pairwise 5-shingle Jaccard under 0.01). So:
 
 * :func:`shingles` turns a text into the set of its hashed word k-shingles, over a
-  normalised form (case-folded, accents stripped, punctuation dropped) so that typography
+  normalised form (folded by :func:`nlp.text.fold`, punctuation dropped) so that typography
   does not matter;
 * :class:`MinHasher` compresses a shingle set into a fixed-size signature whose agreement
   rate estimates the Jaccard similarity of two sets;
@@ -24,13 +24,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+
+from .text import fold
 
 __all__ = ["EMPTY_SLOT", "LSHIndex", "MinHasher", "jaccard", "normalize_words", "shingles"]
 
@@ -47,13 +48,11 @@ _NON_WORD: Final = re.compile(r"[^0-9a-z]+")
 
 
 def normalize_words(text: str) -> list[str]:
-    """The words of ``text``, case-folded, without accents or punctuation.
+    """The words of ``text`` folded (:func:`nlp.text.fold`), punctuation dropped.
 
     "L’IA « open source » d’Elon" -> ["l", "ia", "open", "source", "d", "elon"].
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", stripped).split()
+    return _NON_WORD.sub(" ", fold(text)).split()
 
 
 def _hash64(data: bytes) -> int:

@@ -27,17 +27,10 @@ from spacy.tokens import Doc
 from .catalog import Catalog
 from .discovery import Discovered, Discoverer
 from .lang import detect_language
-from .matcher import (
-    HITS_KEY,
-    WORDS_KEY,
-    _find_sentence_starts,
-    make_doc,
-    make_fast_pipeline,
-    sentence_starts,
-)
+from .matcher import HITS_KEY, WORDS_KEY, doc_sentence_starts, make_doc, make_fast_pipeline
 from .models import Analysis, EntityResult, Mention
 from .salience import Signals, rank
-from .text import normalize_text
+from .text import normalize_text, sentence_starts
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +52,7 @@ class _Layout:
     @classmethod
     def build(cls, text: str, title_length: int, found: Sequence[int] | None = None) -> _Layout:
         body_start = title_length + len(SEPARATOR)
-        raw_starts = found if found is not None else _find_sentence_starts(text)
+        raw_starts = found if found is not None else sentence_starts(text)
         body = [s for s in raw_starts if s >= body_start]
         if body_start < len(text) and (not body or body[0] != body_start):
             body.insert(0, body_start)
@@ -232,7 +225,7 @@ class Analyzer:
         for (text, title_length), lang, doc in zip(
             prepared, resolved, self._docs(texts, resolved), strict=True
         ):
-            layout = _Layout.build(text, title_length, sentence_starts(doc))
+            layout = _Layout.build(text, title_length, doc_sentence_starts(doc))
             analyses.append(
                 Analysis(
                     lang=lang,
@@ -299,7 +292,7 @@ class Analyzer:
         text, title_length = self._prepare(title, body)
         lang = lang or detect_language(text)
         doc = next(self._docs([text], [lang]))
-        layout = _Layout.build(text, title_length, sentence_starts(doc))
+        layout = _Layout.build(text, title_length, doc_sentence_starts(doc))
         out: list[Mention] = []
         for hit in self._catalog_hits(doc, text):
             index = layout.index(hit.start)

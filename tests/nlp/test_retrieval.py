@@ -17,9 +17,9 @@ from nlp.retrieval import (
     Ranker,
     question_language,
     split_passages,
-    stem,
     units,
 )
+from nlp.text import stem
 
 PUBLISHED = date(2024, 3, 20)
 
