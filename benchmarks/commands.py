@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bot.app import App  # noqa: E402
 from bot.ingest.readers import CORPUS_DIR, read_paths  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.store.index import sentences_of  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
+from nlp.text import split_sentences  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 COMMANDS = [
@@ -49,7 +49,9 @@ def synthetic(n: int, rng: random.Random) -> list[RawArticle]:
     real = [a for a in read_paths(paths) if isinstance(a, RawArticle)]
     pools: dict[str, list[str]] = {}
     for a in real:
-        pools.setdefault(a.lang or "fr", []).extend(s for s in sentences_of(a.text) if len(s) > 40)
+        pools.setdefault(a.lang or "fr", []).extend(
+            s for s in split_sentences(a.text) if len(s) > 40
+        )
     start = datetime(2023, 6, 1, tzinfo=UTC)
     out = []
     for i in range(n):

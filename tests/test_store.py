@@ -15,7 +15,9 @@ import pytest
 from bot.settings import Settings
 from bot.store import SchemaMismatch, Store
 from bot.store.feeds import FeedState
+from bot.store.keys import SCHEMA_VERSION
 from handlers.model import Analysis, EntityResult, QueuedAlert, RawArticle, Subscription
+from tests.conftest import ChatBot
 
 PARAGRAPH = (
     "La start-up xAI fondée par Elon Musk a mis en ligne dimanche soir les poids de son "
@@ -82,10 +84,30 @@ async def test_article_round_trip(store: Store) -> None:
 
 
 async def test_schema_mismatch_is_refused(store: Store) -> None:
-    assert await store.schema_version() == 1
+    assert await store.schema_version() == SCHEMA_VERSION == 2
     await store.client.set(store.keys.schema, 99)
     with pytest.raises(SchemaMismatch, match="GROKWATCH_KEY_PREFIX"):
         await store.check_schema()
+
+
+async def test_schema_1_is_migrated_by_rebuilding_the_term_index(testbot: ChatBot) -> None:
+    store = testbot.app.store
+    (outcome,) = await testbot.app.ingestor.add([article(PARAGRAPH)])
+    await testbot.app.ingestor.wait_for([outcome.id])
+    new_terms = sorted([k async for k in store.client.scan_iter(match=store.keys.term_pattern)])
+    assert new_terms and store.keys.term("lic").encode() in new_terms
+    # what schema 1 left: plural-stripped words, not stems, and its stamp
+    await store.client.delete(*new_terms)
+    await store.client.zadd(store.keys.term("licence"), {outcome.id: 1.0})
+    await store.client.set(store.keys.schema, 1)
+    assert await store.index.search(["lic"]) == []
+    await store.check_schema()
+    assert await store.schema_version() == SCHEMA_VERSION
+    rebuilt = sorted([k async for k in store.client.scan_iter(match=store.keys.term_pattern)])
+    assert rebuilt == new_terms  # the old key is gone, every new one is back
+    assert not await store.client.exists(store.keys.migration_lock)
+    hits = await store.index.search(["lic"])
+    assert [h.article.id for h in hits] == [outcome.id]
 
 
 async def test_subscriptions_and_salience_threshold(store: Store) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 from bot.ops.embedded import EmbeddedRedisError, find_redis_server
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.store.keys import SCHEMA_VERSION
+from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +59,17 @@ async def _redis(settings: Settings) -> list[Check]:
             if schema is None:
                 checks.append(Check("schema", True, "empty database; it will be initialised"))
             else:
-                good = schema == SCHEMA_VERSION
-                checks.append(
-                    Check(
-                        "schema",
-                        good,
-                        f"version {schema}"
-                        if good
-                        else f"database has schema {schema}, this version needs "
-                        f"{SCHEMA_VERSION}: use another GROKWATCH_KEY_PREFIX",
+                good = schema == SCHEMA_VERSION or schema in MIGRATES_FROM
+                if schema == SCHEMA_VERSION:
+                    detail = f"version {schema}"
+                elif good:
+                    detail = f"version {schema}: migrated to {SCHEMA_VERSION} on the next start"
+                else:
+                    detail = (
+                        f"database has schema {schema}, this version needs "
+                        f"{SCHEMA_VERSION}: use another GROKWATCH_KEY_PREFIX"
                     )
-                )
+                checks.append(Check("schema", good, detail))
         finally:
             await store.close()
     except EmbeddedRedisError as exc:

@@ -1,7 +1,5 @@
-"""The pipeline's stages as stream consumers:
-
-    ingest stream ─► analyze (fast: language, catalog) ─► analyzed stream ─┬─► fanout ─► outbox:<platform> ─► deliver:<platform>
-                                                                             └─► enrich (slow: NER discovery) ─► enriched stream ─► fanout
+"""The pipeline's stages as stream consumers: analyze (fast pass), enrich (slow pass),
+fanout and deliver, wired by `Pipeline` exactly as docs/architecture.md draws the flow.
 
 Every stage is idempotent, so at-least-once delivery of stream entries never shows:
 index writes are set/sorted-set writes, an alert is queued once per (channel, article) by

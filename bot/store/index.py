@@ -5,21 +5,14 @@ analysis time (`term_weights`) live here beside the ranking that reads them."""
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from bot.store.base import Client, RecordLoader, Repository
 from bot.store.keys import Keys
 from handlers.model import ArticleRecord, SearchHit, SourceStat
 from nlp.terms import term_frequencies, terms
-
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…»\"”])\s+|\n+")
-
-
-def sentences_of(text: str) -> list[str]:
-    """A cheap sentence split for snippets (the analyzer has the real one)."""
-    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+from nlp.text import split_sentences
 
 
 def term_weights(record: ArticleRecord) -> dict[str, float]:
@@ -38,6 +31,26 @@ class IndexRepository(Repository):
     def __init__(self, client: Client, keys: Keys, records: RecordLoader) -> None:
         super().__init__(client, keys)
         self.records = records
+
+    async def rebuild_terms(self, *, chunk: int = 200) -> int:
+        """Rewrite the term index from the stored articles (after the stemmer changed):
+        every term key is dropped, then each analysed article's terms are written again.
+        Returns how many articles were indexed."""
+        async for batch in _chunks(self.r.scan_iter(match=self.keys.term_pattern, count=500), 500):
+            await self.r.delete(*batch)
+        indexed, start = 0, 0
+        while ids := [
+            i.decode() for i in await self.r.zrange(self.keys.articles, start, start + chunk - 1)
+        ]:
+            start += len(ids)
+            records = [r for r in await self.records.load_many(ids) if r and r.analysed]
+            async with self.r.pipeline(transaction=False) as pipe:
+                for record in records:
+                    for term, weight in term_weights(record).items():
+                        pipe.zadd(self.keys.term(term), {record.id: weight})
+                await pipe.execute()
+            indexed += len(records)
+        return indexed
 
     async def mentioning(self, entity_id: str, limit: int = 10) -> tuple[int, list[ArticleRecord]]:
         """(total count, the newest articles mentioning the entity, up to limit)."""
@@ -106,8 +119,19 @@ class IndexRepository(Repository):
 def _best_sentence(record: ArticleRecord, wanted: Sequence[str]) -> str:
     best, best_score = record.title, 0
     want = set(wanted)
-    for sentence in sentences_of(record.text):
+    for sentence in split_sentences(record.text):
         score = len(want & set(terms(sentence)))
         if score > best_score:
             best, best_score = sentence, score
     return best
+
+
+async def _chunks(items: AsyncIterator[bytes], size: int) -> AsyncIterator[list[bytes]]:
+    batch: list[bytes] = []
+    async for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SCHEMA_VERSION", "Keys"]
+__all__ = ["MIGRATES_FROM", "SCHEMA_VERSION", "Keys"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: the term index holds `nlp.text.stem` stems (1 held plural-stripped words); a
+database stamped 1 is migrated on start (`Store.check_schema`)."""
+MIGRATES_FROM: frozenset[int] = frozenset({1})
+"""The older schemas this version migrates on start."""
 
 # consumer groups
 G_ANALYZE = "analyze"
@@ -62,6 +66,16 @@ class Keys:
     def term(self, term: str) -> str:
         """zset article id → term weight."""
         return self._k("term", term)
+
+    @property
+    def term_pattern(self) -> str:
+        """The SCAN pattern of every term key."""
+        return self._k("term", "*")
+
+    @property
+    def migration_lock(self) -> str:
+        """Held by the one process migrating the database to a new schema."""
+        return self._k("schema", "migrating")
 
     @property
     def sources(self) -> str:

@@ -4,6 +4,9 @@ store when this process started it). The schema stamp is checked here."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -15,12 +18,14 @@ from bot.store.delivery import DeliveryRepository
 from bot.store.errors import SchemaMismatch
 from bot.store.feeds import FeedRepository
 from bot.store.index import IndexRepository
-from bot.store.keys import SCHEMA_VERSION, Keys
+from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION, Keys
 from bot.store.neardup import NearDuplicateIndex
 from bot.store.stats import StatsRepository
 from bot.store.stories import StoryRepository
 from bot.store.streams import StreamRepository
 from bot.store.subscriptions import SubscriptionRepository
+
+logger = logging.getLogger(__name__)
 
 
 class Store:
@@ -108,16 +113,45 @@ class Store:
         return None if current is None else int(current)
 
     async def check_schema(self) -> None:
-        """Stamp an empty database with our schema version, or refuse another one."""
+        """Stamp an empty database with our schema version, migrate an older one this
+        version knows how to, or refuse any other."""
         current = await self.schema_version()
         if current is None:
             await self.client.set(self.keys.schema, SCHEMA_VERSION, nx=True)
+            return
+        if current in MIGRATES_FROM:  # 1 → 2, the only migration so far
+            await self._migrate_from_1()
             return
         if current != SCHEMA_VERSION:
             raise SchemaMismatch(
                 f"the Redis database holds grokwatch schema {current}, this version "
                 f"needs {SCHEMA_VERSION}; use another GROKWATCH_KEY_PREFIX or database"
             )
+
+    async def _migrate_from_1(self, *, wait_s: float = 600.0) -> None:
+        """Schema 1 → 2: the term index is rebuilt with the one stemmer. One process
+        migrates (it holds a lock); the others wait until the stamp says 2."""
+        lock = self.keys.migration_lock
+        if await self.client.set(lock, "1", nx=True, ex=int(wait_s)):
+            try:
+                logger.warning(
+                    "migrating the database from schema 1 to 2: rebuilding the term index"
+                )
+                n = await self.index.rebuild_terms()
+                await self.client.set(self.keys.schema, SCHEMA_VERSION)
+                logger.warning("schema 2: term index rebuilt for %d articles", n)
+            finally:
+                await self.client.delete(lock)
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if await self.schema_version() == SCHEMA_VERSION:
+                return
+            await asyncio.sleep(0.5)
+        raise SchemaMismatch(
+            "another process has been migrating the database to schema 2 for too long; "
+            "check its log, then start again"
+        )
 
 
 def redact(url: str) -> str:

@@ -23,6 +23,7 @@ from bot.ingest.readers.files import clean_text
 from bot.ingest.readers.messages import MSG_BAD_FRONT_MATTER, MSG_NO_TEXT, MSG_NO_TITLE_TEXT
 from bot.ingest.readers.metadata import ArticleMeta, InputError, meta_from_mapping
 from handlers.model import RawArticle, Rejected, normalise_for_hash
+from nlp.text import split_sentences
 
 TITLE_MAX_CHARS: Final = 160
 """A title cut from a paragraph is at most this long (ellipsis included)."""
@@ -58,15 +59,6 @@ _PHOTO_CAPTION_RE: Final = re.compile(
 _HEADING_RE: Final = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _SETEXT_RE: Final = re.compile(r"^(=+|-+)\s*$")
 _EMPHASIS_RE: Final = re.compile(r"^(\*\*|__|\*|_)(.+)\1$")
-# fmt: off
-_ABBREVIATIONS: Final = frozenset({
-    "m", "mm", "mme", "mmes", "mlle", "dr", "pr", "st", "ste", "mr", "mrs", "ms", "jr", "sr",
-    "etc", "cf", "vs", "inc", "corp", "ltd", "co", "no", "p", "av", "j.-c", "u.s", "e.g",
-    "i.e", "fig", "vol", "art",
-})
-# fmt: on
-_SENT_BOUNDARY_RE: Final = re.compile(r"([.!?…]+)([»\"”’)\]]*)(\s+)")
-_SENT_START_RE: Final = re.compile(r"[«\"“‘(\[]?\s?[A-ZÀ-ÖØ-Þ0-9]")
 _MD_IMAGE_RE: Final = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK_RE: Final = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_BOLD_RE: Final = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -80,17 +72,8 @@ _MD_CODE_RE: Final = re.compile(r"`([^`]+)`")
 
 def first_sentence(text: str) -> str:
     """Return the first sentence of ``text`` (all of it when there is one)."""
-    for match in _SENT_BOUNDARY_RE.finditer(text):
-        end = match.end(2)
-        if not _SENT_START_RE.match(text, match.end()):
-            continue
-        if match.group(1) == ".":
-            before = re.search(r"([\w.-]+)$", text[: match.start()])
-            word = before.group(1).casefold() if before else ""
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-        return text[:end].strip()
-    return text.strip()
+    sentences = split_sentences(text)
+    return sentences[0] if sentences else text.strip()
 
 
 def shorten_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
