@@ -109,6 +109,17 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
+    # bounded state (bot.pipeline.housekeeping)
+    retention_days: int = Field(
+        default=90,
+        description="articles are removed, with every index entry naming them, this many "
+        "days after they were published and ingested; 0 keeps them forever",
+    )
+    retention_interval: float = Field(default=3600.0, gt=0)  # seconds between expiry runs
+    stream_trim_interval: float = Field(default=30.0, gt=0)  # seconds between stream trims
+    stream_trim_margin: float = Field(default=60.0, ge=0)  # acknowledged entries kept this long
+    consumer_idle_timeout: float = Field(default=3600.0, gt=0)  # an idle, empty consumer goes
+    dead_letters_max: int = Field(default=10_000, ge=1)  # dead-letter stream cap (MAXLEN ~)
     # Slack
     slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
     slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
@@ -169,6 +180,20 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8787, ge=0, le=65535)  # 0: any free port
     api_token: SecretStr | None = None  # POST /v1/articles needs it; unset: ingest API off
     api_max_body_bytes: int = Field(default=5_000_000, gt=0)
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _check_retention(cls, value: Any) -> Any:
+        try:
+            days = int(str(value).strip())
+        except ValueError:
+            days = -1
+        if days < 0:
+            raise ValueError(
+                f"{value!r} is not a number of days: set GROKWATCH_RETENTION_DAYS to a whole "
+                "number of days ≥ 0 (e.g. 90; 0 keeps articles forever)"
+            )
+        return days
 
     @field_validator("url_allowlist", "feeds", mode="before")
     @classmethod

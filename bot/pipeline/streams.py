@@ -4,7 +4,8 @@ A worker reads a batch for its group, hands it to the stage's function, and ackn
 only what that function finished. Entries a crashed consumer left pending are claimed back
 (XAUTOCLAIM) once they have been idle for `reclaim_idle_ms`. An entry that keeps failing is
 moved to the dead-letter stream after `max_attempts` tries, with the error, so one poisoned
-article never blocks the others. The stream primitives are `bot.store.streams`.
+article never blocks the others. Between batches a worker runs its `chores` (trimming,
+retention: `bot.pipeline.housekeeping`). The stream primitives are `bot.store.streams`.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.store import StoreUnavailable
 from bot.store.streams import Entry, StreamRepository
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Entry", "StageFn", "StreamWorker", "consumer_name"]
+__all__ = ["Chores", "Entry", "StageFn", "StreamWorker", "consumer_name"]
 
 # A stage gets a batch and returns the entry ids it has finished (to acknowledge).
 StageFn = Callable[[Sequence[Entry]], Awaitable[Sequence[str]]]
+
+
+class Chores(Protocol):
+    """Periodic work a worker runs between batches (`bot.pipeline.housekeeping`)."""
+
+    async def run_due(self) -> None: ...
 
 
 def consumer_name(stage: str) -> str:
@@ -47,6 +55,7 @@ class StreamWorker:
     reclaim_idle_ms: int = 60_000
     max_attempts: int = 5
     dead_letters: str | None = None
+    chores: Chores | None = None
     processed: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +148,8 @@ class StreamWorker:
         while not stop.is_set():
             try:
                 await self.run_once(block=True)
+                if self.chores is not None:
+                    await self.chores.run_due()
             except StoreUnavailable as exc:
                 logger.warning("%s: Redis unavailable (%s); retrying in 1 s", self.name, exc)
                 await asyncio.sleep(1)

@@ -203,3 +203,8 @@ class Keys:
     @property
     def dead_letters(self) -> str:
         return self._k("stream", "dead")
+
+    # housekeeping (bot.pipeline.housekeeping)
+    def chore_lock(self, chore: str) -> str:
+        """string, SET NX PX: held by the one process running a periodic chore now."""
+        return self._k("chore", chore)

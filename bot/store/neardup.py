@@ -73,6 +73,10 @@ class NearDuplicateIndex(Repository):
         out.sort(key=lambda m: -m.similarity)  # stable: equal ones stay in id order
         return out
 
+    def band_set_keys(self, raw_signature: bytes | str) -> list[str]:
+        """The band sets an article with this stored signature is in (for its removal)."""
+        return [self.keys.lsh_band(b) for b in self.bands.band_keys(json.loads(raw_signature))]
+
     async def remember(self, article_id: str, signature: Sequence[int]) -> None:
         """Keep an article's signature and put it in its bands (idempotent)."""
         async with self.r.pipeline(transaction=True) as pipe:

@@ -20,6 +20,7 @@ from bot.store.feeds import FeedRepository
 from bot.store.index import IndexRepository
 from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION, Keys
 from bot.store.neardup import NearDuplicateIndex
+from bot.store.retention import RetentionRepository
 from bot.store.stats import StatsRepository
 from bot.store.stories import StoryRepository
 from bot.store.streams import StreamRepository
@@ -33,7 +34,8 @@ class Store:
 
     `articles`, `index` (entity/term search, outlets), `subscriptions`, `delivery`
     (outbox, delivered marks, notices, threads, pauses), `feeds`, `stories`, `neardup`
-    (the near-duplicate lookup), `streams` (the stage workers' primitives), `stats`.
+    (the near-duplicate lookup), `streams` (the stage workers' primitives, trimming), `stats`,
+    `retention` (expiry of old articles and their index entries).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Store:
         self.neardup = NearDuplicateIndex(client, k)
         self.streams = StreamRepository(client, k)
         self.stats = StatsRepository(client, k)
+        self.retention = RetentionRepository(client, k, self.articles, self.neardup)
 
     @classmethod
     async def connect(

@@ -1,16 +1,19 @@
 """The streams repository: the Redis Streams primitives the stage workers are made of
 (consumer groups, reading new entries, claiming back entries a crashed consumer left
 pending, acknowledging, counting pending and lag, moving a poisoned entry to the dead
-letters in one MULTI, and adding entries to hand work on). The worker loop and its retry
+letters in one MULTI, and adding entries to hand work on), and what keeps them bounded:
+trimming what every group has acknowledged, capping the dead letters, removing the
+consumers of processes that are gone. The worker loop and its retry
 policy are `bot.pipeline.streams.StreamWorker`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from redis.exceptions import ResponseError
 
-from bot.store.base import Repository
+from bot.store.base import Client, Repository
+from bot.store.keys import Keys
 
 Entry = tuple[str, dict[str, str]]
 """A stream entry: its id and its fields."""
@@ -29,7 +32,11 @@ def _text(value: bytes | str) -> str:
 
 
 class StreamRepository(Repository):
-    """Streams and consumer groups."""
+    """Streams and consumer groups, and keeping them bounded."""
+
+    def __init__(self, client: Client, keys: Keys) -> None:
+        super().__init__(client, keys)
+        self._delete_idle = self.r.register_script(_DELETE_IDLE)
 
     async def ensure_group(self, stream: str, group: str) -> None:
         """Create the consumer group (and the stream) unless it exists."""
@@ -123,3 +130,96 @@ class StreamRepository(Repository):
     async def entries(self, stream: str) -> list[Entry]:
         """Every entry of a stream, oldest first (the dead letters, for inspection)."""
         return _decode(await self.r.xrange(stream))
+
+    # ------------------------------------------------------------ bounding
+    async def claim_turn(self, chore: str, ttl_ms: int) -> bool:
+        """True for the one process that gets to run `chore` in the next `ttl_ms` (SET NX
+        PX: whoever gets there first; the others skip until it expires)."""
+        return bool(await self.r.set(self.keys.chore_lock(chore), "1", nx=True, px=ttl_ms))
+
+    async def trim_floor(self, stream: str, groups: Collection[str]) -> str | None:
+        """The oldest id some consumer group still needs: its smallest pending entry, else
+        the entry after the last one delivered to it. None when the stream has no group,
+        or lacks one of `groups` (the ones its readers will create: until they exist,
+        nothing can be known to be done with)."""
+        try:
+            infos = await self.r.xinfo_groups(stream)
+        except ResponseError:
+            return None  # no such stream
+        names = {_text(g["name"]): g for g in infos}
+        if not names or not set(groups) <= set(names):
+            return None
+        floor: tuple[int, int] | None = None
+        for name, info in names.items():
+            need = _next_id(_parse_id(_text(info["last-delivered-id"])))
+            if int(info["pending"]):
+                summary = await self.r.xpending(stream, name)
+                need = min(need, _parse_id(_text(summary["min"])))
+            floor = need if floor is None else min(floor, need)
+        return None if floor is None else f"{floor[0]}-{floor[1]}"
+
+    async def trim_acknowledged(
+        self, stream: str, groups: Collection[str], *, margin_ms: int, now_ms: int
+    ) -> int:
+        """Drop the entries every consumer group is done with (read and acknowledged),
+        keeping those younger than `margin_ms` anyway. Never an entry still pending or
+        not yet delivered to a group. Returns how many entries were removed."""
+        floor = await self.trim_floor(stream, groups)
+        if floor is None:
+            return 0
+        minid = min(_parse_id(floor), (max(0, now_ms - margin_ms), 0))
+        # exact (not "~"): the margin is ours to choose, and trimming a few more entries
+        # later costs nothing; a MINID floor only ever moves forward, so a group that
+        # advances meanwhile makes this conservative, never wrong.
+        return int(await self.r.xtrim(stream, minid=f"{minid[0]}-{minid[1]}", approximate=False))
+
+    async def cap(self, stream: str, maxlen: int) -> int:
+        """Keep about the newest `maxlen` entries (MAXLEN ~): for the dead letters."""
+        return int(await self.r.xtrim(stream, maxlen=maxlen, approximate=True))
+
+    async def remove_idle_consumers(self, stream: str, group: str, idle_ms: int) -> list[str]:
+        """Delete the group's consumers idle for at least `idle_ms` that hold no pending
+        entry (those of processes gone for good); one with pending entries stays until
+        XAUTOCLAIM has taken them back. Each check-and-delete is atomic. Returns the
+        names removed.
+
+        Redis 6.2 only refreshes a consumer's idle time when a read hands it entries, so
+        a live worker on a quiet stream may be removed too: harmless, it holds nothing,
+        and its next read that gets entries creates it again."""
+        try:
+            consumers = await self.r.xinfo_consumers(stream, group)
+        except ResponseError:
+            return []
+        removed = []
+        for c in consumers:
+            if int(c["pending"]) or int(c["idle"]) < idle_ms:
+                continue
+            name = _text(c["name"])
+            if await self._delete_idle(keys=[stream], args=[group, name, idle_ms]):
+                removed.append(name)
+        return removed
+
+
+_DELETE_IDLE = """
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+  if f['name'] == ARGV[2] then
+    if f['pending'] == 0 and f['idle'] >= tonumber(ARGV[3]) then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+      return 1
+    end
+    return 0
+  end
+end
+return 0
+"""
+
+
+def _parse_id(eid: str) -> tuple[int, int]:
+    ms, _, seq = eid.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _next_id(eid: tuple[int, int]) -> tuple[int, int]:
+    return eid[0], eid[1] + 1
