@@ -5,10 +5,10 @@ analysis time (`term_weights`) live here beside the ranking that reads them."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.store.base import Client, RecordLoader, Repository
+from bot.store.base import Client, RecordLoader, Repository, id_chunks, scan_delete
 from bot.store.keys import Keys
 from handlers.model import ArticleRecord, SearchHit, SourceStat
 from nlp.terms import term_frequencies, terms
@@ -36,13 +36,9 @@ class IndexRepository(Repository):
         """Rewrite the term index from the stored articles (after the stemmer changed):
         every term key is dropped, then each analysed article's terms are written again.
         Returns how many articles were indexed."""
-        async for batch in _chunks(self.r.scan_iter(match=self.keys.term_pattern, count=500), 500):
-            await self.r.delete(*batch)
-        indexed, start = 0, 0
-        while ids := [
-            i.decode() for i in await self.r.zrange(self.keys.articles, start, start + chunk - 1)
-        ]:
-            start += len(ids)
+        await scan_delete(self.r, self.keys.term_pattern)
+        indexed = 0
+        async for ids in id_chunks(self.r, self.keys.articles, chunk):
             records = [r for r in await self.records.load_many(ids) if r and r.analysed]
             async with self.r.pipeline(transaction=False) as pipe:
                 for record in records:
@@ -124,14 +120,3 @@ def _best_sentence(record: ArticleRecord, wanted: Sequence[str]) -> str:
         if score > best_score:
             best, best_score = sentence, score
     return best
-
-
-async def _chunks(items: AsyncIterator[bytes], size: int) -> AsyncIterator[list[bytes]]:
-    batch: list[bytes] = []
-    async for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

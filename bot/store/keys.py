@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 __all__ = ["MIGRATES_FROM", "SCHEMA_VERSION", "Keys"]
 
-SCHEMA_VERSION = 2
-"""2: the term index holds `nlp.text.stem` stems (1 held plural-stripped words); a
-database stamped 1 is migrated on start (`Store.check_schema`)."""
-MIGRATES_FROM: frozenset[int] = frozenset({1})
+SCHEMA_VERSION = 3
+"""2: the term index holds `nlp.text.stem` stems (1 held plural-stripped words).
+3: the near-duplicate bands are fields of band hashes (`lsh_bucket`), signatures packed
+(2 kept one set per band, `lsh_band`, and JSON signatures). An older database is migrated
+on start (`Store.check_schema`), step by step."""
+MIGRATES_FROM: frozenset[int] = frozenset({1, 2})
 """The older schemas this version migrates on start."""
 
 # consumer groups
@@ -106,8 +108,14 @@ class Keys:
         return self._k("undated")
 
     def lsh_band(self, band_key: str) -> str:
-        """set of article ids sharing one MinHash band (near-duplicate candidates)."""
+        """Schema 2 only (dropped by the migration to 3): set of article ids sharing one
+        MinHash band."""
         return self._k("lsh", band_key)
+
+    def lsh_bucket(self, band: str, shard: str) -> str:
+        """hash band digest (less its first `shard` digits) → comma-separated ids of the
+        articles sharing that MinHash band: near-duplicate candidates (bot.store.neardup)."""
+        return self._k("nd", band, shard)
 
     # subscriptions: the inverted index entity → channels, and channel → entities
     def subscribers(self, entity_id: str) -> str:

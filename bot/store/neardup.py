@@ -1,21 +1,48 @@
 """The near-duplicate repository: the one lookup of stored articles whose text is a near copy
 of a given one. Every analysed article keeps its MinHash signature (word 5-shingles) in its
-hash and its id in one Redis set per LSH band, so a lookup is one pipelined read of 32 small
-sets plus the candidates' signatures, never a scan. The story assigner asks it which story
-a new article is a rewrite of; the ingestor, whether a new item is a copy of a stored one."""
+hash, and its id under each of its 32 LSH band keys, so a lookup is one pipelined read of
+32 small fields plus the candidates' signatures, never a scan. The story assigner asks it
+which story a new article is a rewrite of; the ingestor, whether a new item is a copy of a
+stored one.
+
+Storage (schema 3; `rebuild` converts what schema 2 stored): a band key "<band>:<digest>"
+is the field `digest[2:]` of the hash `nd:<band>:<digest[:2]>` (256 hashes a band, small
+enough to stay compactly encoded up to ~30,000 articles), its value the ids sharing it,
+comma-separated; the signature is 128 little-endian uint64 in base64. Schema 2 kept one
+Redis set per band key and the signature as JSON: about 8 KB and 2.4 KB per article, where
+these take about 3 KB and 1.4 KB (benchmarks/memory.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.store.base import Client, Repository
+from bot.store.base import Client, Repository, id_chunks, scan_delete
 from bot.store.keys import Keys
 from nlp.neardup import LSHIndex, MinHasher
 
+logger = logging.getLogger(__name__)
+
 # The shape of the stored signatures and bands: changing them needs a re-index.
 NUM_PERM, BANDS = 128, 32
+SHARD_CHARS = 2  # hex digits of a band digest that pick its hash
+
+_REMEMBER = """
+redis.call('HSET', KEYS[1], 'minhash', ARGV[2])
+for i = 2, #KEYS do
+  local ids = redis.call('HGET', KEYS[i], ARGV[i + 1])
+  if not ids then
+    redis.call('HSET', KEYS[i], ARGV[i + 1], ARGV[1])
+  elseif not string.find(',' .. ids .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+    redis.call('HSET', KEYS[i], ARGV[i + 1], ids .. ',' .. ARGV[1])
+  end
+end
+return 1
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +52,19 @@ class NearMatch:
     similarity: float  # estimated Jaccard of the two texts' word 5-shingles
 
 
+def encode_signature(signature: Sequence[int]) -> str:
+    return base64.b64encode(struct.pack(f"<{len(signature)}Q", *signature)).decode()
+
+
+def decode_signature(raw: bytes | str) -> list[int]:
+    """A stored signature: base64 of packed uint64 (schema 3) or a JSON list (schema 2)."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text.startswith("["):
+        return [int(v) for v in json.loads(text)]
+    data = base64.b64decode(text)
+    return list(struct.unpack(f"<{len(data) // 8}Q", data))
+
+
 class NearDuplicateIndex(Repository):
     """MinHash signatures and LSH bands of the analysed articles."""
 
@@ -32,10 +72,23 @@ class NearDuplicateIndex(Repository):
         super().__init__(client, keys)
         self.hasher = MinHasher(num_perm=NUM_PERM)
         self.bands = LSHIndex(num_perm=NUM_PERM, bands=BANDS)
+        self._remember = self.r.register_script(_REMEMBER)
 
     def signature(self, title: str, text: str) -> list[int]:
         """The signature of an article, as stored."""
         return self.hasher.signature(title + "\n" + text)
+
+    def buckets(self, signature: Sequence[int]) -> list[tuple[str, str]]:
+        """(hash key, field) of each band of a signature: where its id is filed."""
+        out = []
+        for band_key in self.bands.band_keys(signature):
+            band, _, digest = band_key.partition(":")
+            out.append((self.keys.lsh_bucket(band, digest[:SHARD_CHARS]), digest[SHARD_CHARS:]))
+        return out
+
+    def stored_buckets(self, raw_signature: bytes | str) -> list[tuple[str, str]]:
+        """The buckets an article with this stored signature is in (for its removal)."""
+        return self.buckets(decode_signature(raw_signature))
 
     async def matches(
         self,
@@ -48,12 +101,11 @@ class NearDuplicateIndex(Repository):
         """Stored articles at least `threshold` similar, the most similar first (ties in
         id order). `exclude`: an id not to report (the article itself); `limit`: how many
         band candidates to verify at most, in id order."""
-        band_keys = self.bands.band_keys(signature)
         async with self.r.pipeline(transaction=False) as pipe:
-            for band in band_keys:
-                pipe.smembers(self.keys.lsh_band(band))
+            for key, field in self.buckets(signature):
+                pipe.hget(key, field)
             members = await pipe.execute()
-        found = {m.decode() for ms in members for m in ms}
+        found = {m for ms in members if ms for m in ms.decode().split(",")}
         if exclude is not None:
             found.discard(exclude)
         candidates = sorted(found)[:limit]
@@ -67,20 +119,34 @@ class NearDuplicateIndex(Repository):
         for cid, (raw_sig, story) in zip(candidates, rows, strict=True):
             if not raw_sig:
                 continue
-            sim = MinHasher.similarity(signature, json.loads(raw_sig))
+            sim = MinHasher.similarity(signature, decode_signature(raw_sig))
             if sim >= threshold:
                 out.append(NearMatch(cid, story.decode() if story else None, sim))
         out.sort(key=lambda m: -m.similarity)  # stable: equal ones stay in id order
         return out
 
-    def band_set_keys(self, raw_signature: bytes | str) -> list[str]:
-        """The band sets an article with this stored signature is in (for its removal)."""
-        return [self.keys.lsh_band(b) for b in self.bands.band_keys(json.loads(raw_signature))]
-
     async def remember(self, article_id: str, signature: Sequence[int]) -> None:
-        """Keep an article's signature and put it in its bands (idempotent)."""
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.article(article_id), "minhash", json.dumps(list(signature)))
-            for band in self.bands.band_keys(signature):
-                pipe.sadd(self.keys.lsh_band(band), article_id)
-            await pipe.execute()
+        """Keep an article's signature and file it under its bands (idempotent, atomic)."""
+        buckets = self.buckets(signature)
+        await self._remember(
+            keys=[self.keys.article(article_id), *(k for k, _ in buckets)],
+            args=[article_id, encode_signature(signature), *(f for _, f in buckets)],
+        )
+
+    async def rebuild(self, *, chunk: int = 200) -> int:
+        """Schema 2 → 3: file every stored signature the schema-3 way and drop the
+        schema-2 band sets. Idempotent (a crash midway is finished by the next start).
+        Returns how many articles were filed."""
+        filed = 0
+        async for ids in id_chunks(self.r, self.keys.articles, chunk):
+            async with self.r.pipeline(transaction=False) as pipe:
+                for article_id in ids:
+                    pipe.hget(self.keys.article(article_id), "minhash")
+                sigs = await pipe.execute()
+            for article_id, raw in zip(ids, sigs, strict=True):
+                if raw:
+                    await self.remember(article_id, decode_signature(raw))
+                    filed += 1
+        await scan_delete(self.r, self.keys.lsh_band("*"))
+        logger.info("near-duplicate index: %d signatures filed in band hashes", filed)
+        return filed

@@ -13,7 +13,7 @@ all) over every key that can hold its id:
 | `source:<name>` (zset) and `sources` (set) | the member; the outlet when none is left |
 | `entity:<e>:articles` (zsets), for each entity of the analysis | the member |
 | `term:<t>` (zsets), for each term of the article | the member |
-| `lsh:<band>` (sets), for each band of its signature | the member |
+| `nd:<band>:<shard>` (hashes), for each LSH band of its signature | the id in its field; the field when no id is left |
 | `story:<s>:articles`, `stories`, `story:<s>` | the member; the story's new size, or the story when empty |
 | `article:<id>:alerts` (list of the alerts queued) | the key |
 | `chan:<c>:alerted`, `chan:<c>:delivered` (sets), `chan:<c>:parked` (list), for each channel alerted | the member / the parked alerts of this article |
@@ -63,10 +63,22 @@ if ARGV[4] ~= '' then
     redis.call('ZADD', KEYS[8], left, ARGV[4])
   end
 end
-local n_zsets, n_sets, n_chan = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local n_zsets, n_buckets, n_chan = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local i = 11
 for _ = 1, n_zsets do redis.call('ZREM', KEYS[i], id); i = i + 1 end
-for _ = 1, n_sets do redis.call('SREM', KEYS[i], id); i = i + 1 end
+for j = 1, n_buckets do
+  local field = ARGV[7 + j]
+  local ids = redis.call('HGET', KEYS[i], field)
+  if ids then
+    local keep = {}
+    for other in string.gmatch(ids, '[^,]+') do
+      if other ~= id then keep[#keep + 1] = other end
+    end
+    if #keep == 0 then redis.call('HDEL', KEYS[i], field)
+    else redis.call('HSET', KEYS[i], field, table.concat(keep, ',')) end
+  end
+  i = i + 1
+end
 for _ = 1, n_chan do
   redis.call('SREM', KEYS[i], id)
   redis.call('SREM', KEYS[i + 1], id)
@@ -136,7 +148,7 @@ class RetentionRepository(Repository):
         if record is not None:
             zsets += [k.entity_articles(e.id) for e in record.entities]
             zsets += [k.term(t) for t in term_weights(record)]
-        sets = self.neardup.band_set_keys(raw_sig) if raw_sig else []
+        buckets = self.neardup.stored_buckets(raw_sig) if raw_sig else []
         channels = sorted({json.loads(a)["channel"] for a in alerts})
         keys = [
             k.article(article_id),
@@ -151,11 +163,12 @@ class RetentionRepository(Repository):
             k.story_articles(story or "-"),
         ]
         assert len(keys) == _FIXED_KEYS
-        keys += zsets + sets
+        keys += zsets + [key for key, _ in buckets]
         for channel in channels:
             keys += [k.alerted(channel), k.delivered(channel), k.parked(channel)]
         keys.append(k.stats)
-        args = [article_id, content_hash, source, story, len(zsets), len(sets), len(channels)]
+        args = [article_id, content_hash, source, story, len(zsets), len(buckets), len(channels)]
+        args += [field for _, field in buckets]
         await self._expire(keys=keys, args=args)
 
     async def article_ids(self) -> Sequence[str]:

@@ -122,8 +122,8 @@ class Store:
         if current is None:
             await self.client.set(self.keys.schema, SCHEMA_VERSION, nx=True)
             return
-        if current in MIGRATES_FROM:  # 1 → 2, the only migration so far
-            await self._migrate_from_1()
+        if current in MIGRATES_FROM:
+            await self._migrate(current)
             return
         if current != SCHEMA_VERSION:
             raise SchemaMismatch(
@@ -131,18 +131,24 @@ class Store:
                 f"needs {SCHEMA_VERSION}; use another GROKWATCH_KEY_PREFIX or database"
             )
 
-    async def _migrate_from_1(self, *, wait_s: float = 600.0) -> None:
-        """Schema 1 → 2: the term index is rebuilt with the one stemmer. One process
-        migrates (it holds a lock); the others wait until the stamp says 2."""
+    async def _migrate(self, current: int, *, wait_s: float = 600.0) -> None:
+        """Bring a database of an older schema to ours, step by step: 1 → 2 rebuilds the
+        term index with the one stemmer; 2 → 3 files the near-duplicate bands in band
+        hashes with packed signatures. One process migrates (it holds a lock); the others
+        wait until the stamp says ours."""
         lock = self.keys.migration_lock
         if await self.client.set(lock, "1", nx=True, ex=int(wait_s)):
             try:
                 logger.warning(
-                    "migrating the database from schema 1 to 2: rebuilding the term index"
+                    "migrating the database from schema %d to %d", current, SCHEMA_VERSION
                 )
-                n = await self.index.rebuild_terms()
+                if current < 2:
+                    n = await self.index.rebuild_terms()
+                    logger.warning("schema 2: term index rebuilt for %d articles", n)
+                if current < 3:
+                    n = await self.neardup.rebuild()
+                    logger.warning("schema 3: near-duplicate bands refiled for %d articles", n)
                 await self.client.set(self.keys.schema, SCHEMA_VERSION)
-                logger.warning("schema 2: term index rebuilt for %d articles", n)
             finally:
                 await self.client.delete(lock)
             return
@@ -152,8 +158,8 @@ class Store:
                 return
             await asyncio.sleep(0.5)
         raise SchemaMismatch(
-            "another process has been migrating the database to schema 2 for too long; "
-            "check its log, then start again"
+            f"another process has been migrating the database to schema {SCHEMA_VERSION} for "
+            "too long; check its log, then start again"
         )
 
 
