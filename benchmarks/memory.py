@@ -4,7 +4,9 @@ Stores N corpus-like articles (about 300 words, sentences of the bundled corpus 
 seeds recombined, one outlet and date each) through the whole pipeline (ingest → analyze
 → stories → fan-out → enrich), then prints the bytes per article of every key family
 (MEMORY USAGE of each key, summed) and of the server (INFO used_memory, delta), before
-and after the streams are trimmed by the housekeeping chores.
+and after the streams are trimmed by the housekeeping chores; then, for the same articles,
+the near-duplicate data stored the schema-2 way (a set per band, JSON signatures) against
+schema 3's band hashes and packed signatures.
 
 Run: .venv/bin/python benchmarks/memory.py [--articles 500]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import sys
 import tempfile
@@ -31,6 +34,8 @@ from bot.ops.embedded import EmbeddedRedis  # noqa: E402
 from bot.pipeline.housekeeping import Housekeeping  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.store.keys import Keys  # noqa: E402
+from bot.store.neardup import decode_signature  # noqa: E402
 from handlers.model import RawArticle  # noqa: E402
 from nlp.catalog import Catalog  # noqa: E402
 from nlp.pipeline import Analyzer  # noqa: E402
@@ -95,6 +100,31 @@ async def breakdown(store: Store) -> tuple[Counter[str], Counter[str]]:
     return size, count
 
 
+async def schema2_neardup(store: Store, ids: list[str]) -> tuple[int, int, int]:
+    """The same articles' near-duplicate data stored the schema-2 way (a set per band key,
+    JSON signatures), under a scratch prefix, measured, then dropped. Returns (bytes of
+    the band sets, their keys, bytes the JSON signatures take over the packed ones)."""
+    scratch = Keys("legacy" + uuid.uuid4().hex[:6])
+    extra = 0
+    for article_id in ids:
+        raw = await store.client.hget(store.keys.article(article_id), "minhash")
+        if not raw:
+            continue
+        sig = decode_signature(raw)
+        extra += len(json.dumps(sig)) - len(raw)
+        async with store.client.pipeline(transaction=False) as pipe:
+            for band in store.neardup.bands.band_keys(sig):
+                pipe.sadd(scratch.lsh_band(band), article_id)
+            await pipe.execute()
+    size, keys = 0, []
+    async for key in store.client.scan_iter(match=f"{scratch.prefix}:*", count=2000):
+        size += int(await store.client.memory_usage(key, samples=0) or 0)
+        keys.append(key)
+    for i in range(0, len(keys), 500):
+        await store.client.delete(*keys[i : i + 500])
+    return size, len(keys), extra
+
+
 def report(title: str, n: int, size: Counter[str], count: Counter[str], used: int) -> None:
     print(f"\n{title}")
     print(f"  {'key family':<24}{'keys':>9}{'bytes/article':>15}")
@@ -133,7 +163,25 @@ async def main(n: int) -> None:
                 hk.trim_margin_s = 0
                 await hk.bound_streams(time.time() + 1)
                 used = int((await store.client.info("memory"))["used_memory"]) - used0
-                report("after the streams are trimmed", stored, *await breakdown(store), used)
+                size, count = await breakdown(store)
+                report("after the streams are trimmed", stored, size, count, used)
+                ids = list(await store.retention.article_ids())
+                old_nd, old_keys, old_sig = await schema2_neardup(store, ids)
+                before, after = Counter(size), Counter(size)
+                before.pop("nd", None)
+                before["lsh:<band> (schema 2)"] = old_nd
+                before["article:<id> (hash)"] += old_sig
+                print("\nschema 2 → 3, the same articles (bytes/article)")
+                for fam in ("article:<id> (hash)", "near-dup bands"):
+                    old = (
+                        before["lsh:<band> (schema 2)"] if fam == "near-dup bands" else before[fam]
+                    )
+                    new = after["nd"] if fam == "near-dup bands" else after[fam]
+                    print(f"  {fam:<24}{old / stored:>10,.0f} → {new / stored:>8,.0f}")
+                print(
+                    f"  {'all keys':<24}{sum(before.values()) / stored:>10,.0f} → "
+                    f"{sum(after.values()) / stored:>8,.0f}   (band keys: {old_keys} → {count['nd']})"
+                )
         finally:
             server.stop()
 

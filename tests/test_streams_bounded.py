@@ -1,7 +1,8 @@
 """Bounded streams against a real server: trimming keeps every pending and unread entry
 and drops what every group acknowledged; the dead letters are capped; the consumers of
 gone processes are removed, never one holding pending entries nor a live one; one
-process per period runs the chores; a whole pipeline run leaves its streams empty."""
+process per period runs the chores; a whole pipeline run leaves its streams empty, drained
+or with the workers running their chores."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.ingest.readers import CORPUS_DIR
 from bot.pipeline.housekeeping import Housekeeping
 from bot.settings import Settings
 from bot.store import Store
@@ -119,8 +121,6 @@ async def test_one_process_per_period_runs_a_chore(store: Store) -> None:
 async def test_a_pipeline_run_leaves_its_streams_empty(testbot: ChatBot) -> None:
     app = testbot.app
     await testbot.say("/grok track Grok")
-    from bot.ingest.readers import CORPUS_DIR
-
     await app.ingest([str(CORPUS_DIR)])
     assert await testbot.deliver()  # some alerts went out
     k = app.store.keys
@@ -132,3 +132,26 @@ async def test_a_pipeline_run_leaves_its_streams_empty(testbot: ChatBot) -> None
     trimmed, gone = await hk.bound_streams(time.time() + 1)
     assert trimmed > 0 and gone == []  # the test's own consumers are not idle
     assert [await app.store.streams.length(s) for s in streams] == [0, 0, 0, 0]
+
+
+async def test_running_workers_trim_their_streams(testbot: ChatBot) -> None:
+    app = testbot.app
+    k = app.store.keys
+    await testbot.say("/grok track Grok")
+    hk = Housekeeping.for_workers(app.store, app.pipeline.workers.values(), app.settings)
+    hk.trim_margin_s, hk.trim_every_s = 0, 0.2
+    hk.attach(app.pipeline.workers.values())
+    await app.pipeline.start()
+    try:
+        await app.ingest([str(CORPUS_DIR)], wait=False)
+        streams = [k.ingest_stream, k.analyzed_stream, k.enriched_stream, k.outbox("console")]
+        for _ in range(300):  # the workers process, deliver, and trim as they go
+            await asyncio.sleep(0.1)
+            if await app.store.articles.count() and not sum(
+                [await app.store.streams.length(s) for s in streams]
+            ):
+                break
+        assert [await app.store.streams.length(s) for s in streams] == [0, 0, 0, 0]
+        assert await app.store.delivery.delivered_count("console:demo") > 0
+    finally:
+        await app.pipeline.stop()

@@ -7,7 +7,8 @@
 * **retention**: articles older than `retention_days` are removed with every entry that
   names them (`bot.store.retention`); 0 keeps them forever.
 
-Each worker calls `run_due()` between batches. A chore is tried at most once per period
+Each worker calls `run_due()` between batches (wired once per process:
+`Housekeeping.for_workers(store, pipeline.workers.values(), settings).attach(...)`). A chore is tried at most once per period
 per process (a local clock), and run by the one process that wins its SET NX PX lock for
 the period, so N workers cost one run per period, whichever gets there first.
 """
@@ -62,6 +63,12 @@ class Housekeeping:
             consumer_idle_s=settings.consumer_idle_timeout,
             dead_letters_max=settings.dead_letters_max,
         )
+
+    def attach(self, workers: Iterable[StreamWorker]) -> Housekeeping:
+        """Make the workers run these chores between their batches."""
+        for w in workers:
+            w.chores = self
+        return self
 
     async def run_due(self, now: float | None = None) -> None:
         """Run the chores whose period has come, if this process wins their turn. A
