@@ -190,8 +190,8 @@ class Settings(BaseSettings):
             days = -1
         if days < 0:
             raise ValueError(
-                f"{value!r} is not a number of days: set GROKWATCH_RETENTION_DAYS to a whole "
-                "number of days ≥ 0 (e.g. 90; 0 keeps articles forever)"
+                f"{value!r} is not a whole number of days ≥ 0: set GROKWATCH_RETENTION_DAYS "
+                "to e.g. 90 (articles older than that are removed), or 0 to keep them forever"
             )
         return days
 

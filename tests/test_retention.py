@@ -136,7 +136,10 @@ async def test_retention_zero_keeps_everything(testbot: ChatBot) -> None:
 def test_retention_setting_says_what_to_fix() -> None:
     assert load_settings().retention_days == 90
     assert load_settings(retention_days="0").retention_days == 0
-    with pytest.raises(SettingsError, match=r"GROKWATCH_RETENTION_DAYS.*whole number of days"):
+    with pytest.raises(
+        SettingsError,
+        match=r"GROKWATCH_RETENTION_DAYS.*whole number of days ≥ 0.*0 to keep them forever",
+    ):
         load_settings(retention_days="-3")
     with pytest.raises(SettingsError, match="GROKWATCH_RETENTION_DAYS"):
         load_settings(retention_days="ninety")
