@@ -23,7 +23,7 @@ from redis.crc import key_slot
 
 from bot.ingest.readers import CORPUS_DIR
 from bot.ops.embedded import EmbeddedRedisError, find_redis_server
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 from bot.store.errors import LayoutMismatch
 from bot.store.keys import Keys
@@ -308,3 +308,9 @@ async def test_data_under_the_other_layout_is_refused_not_ignored(
             await single.check_schema()
     finally:
         await single.close()
+
+
+def test_cluster_mode_needs_a_redis_url(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="needs REDIS_URL"):
+        load_settings(redis_cluster=True, data_dir=tmp_path)
+    assert load_settings(redis_url="redis://h:1", redis_cluster=True).redis_cluster is True
