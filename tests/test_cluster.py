@@ -10,6 +10,7 @@ Marked `cluster` (`pytest -m cluster` selects it); it runs by default."""
 from __future__ import annotations
 
 import inspect
+import re
 import socket
 import subprocess
 import time
@@ -314,3 +315,17 @@ def test_cluster_mode_needs_a_redis_url(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="needs REDIS_URL"):
         load_settings(redis_cluster=True, data_dir=tmp_path)
     assert load_settings(redis_url="redis://h:1", redis_cluster=True).redis_cluster is True
+
+
+def test_lua_scripts_take_their_keys_from_keys_never_build_them() -> None:
+    """A script that builds a key name itself ('gw:term:' .. t) would miss the cluster's
+    hash tag and the cluster's routing; every key a script touches comes in KEYS."""
+    store_dir = Path(__file__).resolve().parent.parent / "bot" / "store"
+    calls = 0
+    for module in sorted(store_dir.glob("*.py")):
+        for cmd, first in re.findall(r"redis\.call\(\s*'(\w+)'\s*,\s*([^,)]*)", module.read_text()):
+            calls += 1
+            assert ".." not in first and "'" not in first and '"' not in first, (
+                f"{module.name}: {cmd} on a key built in Lua ({first}); pass it in KEYS"
+            )
+    assert calls >= 15
