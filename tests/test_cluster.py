@@ -9,6 +9,8 @@ Marked `cluster` (`pytest -m cluster` selects it); it runs by default."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import inspect
 import re
 import socket
@@ -24,6 +26,7 @@ from redis.crc import key_slot
 
 from bot.ingest.readers import CORPUS_DIR
 from bot.ops.embedded import EmbeddedRedisError, find_redis_server
+from bot.pipeline.streams import StreamWorker
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 from bot.store.errors import LayoutMismatch
@@ -329,3 +332,24 @@ def test_lua_scripts_take_their_keys_from_keys_never_build_them() -> None:
                 f"{module.name}: {cmd} on a key built in Lua ({first}); pass it in KEYS"
             )
     assert calls >= 15
+
+
+async def test_two_consumers_of_a_stage_share_its_group_on_the_cluster(testbot: ChatBot) -> None:
+    app = testbot.app
+    outcomes = await app.ingest([str(CORPUS_DIR)], wait=False)
+    total = sum(o.status == "new" for o in outcomes)
+    base = app.pipeline.workers["analyze"]
+    pair = [
+        dataclasses.replace(base, consumer=f"w{i}", count=2, reclaim_idle_ms=10**9)
+        for i in range(2)
+    ]
+
+    async def drain(worker: StreamWorker) -> None:
+        while await worker.run_once():  # each read awaits Redis: the other one reads too
+            pass
+
+    await asyncio.gather(*(drain(w) for w in pair))
+    assert all(w.processed > 0 for w in pair), [w.processed for w in pair]
+    assert sum(w.processed for w in pair) == total  # each entry once
+    assert await base.pending() == 0
+    assert await app.store.streams.length(app.store.keys.analyzed_stream) == total
