@@ -8,7 +8,9 @@ waited for until every one has joined the `analyze` group; then the backlog rele
 once (XGROUP SETID to the start) and timed until the group has acknowledged every entry.
 Prints articles/s for each count and the ratio (the issue's target: ≥ 1.6× on 2 cores).
 
-The figures are only as quiet as the machine: the load average is printed beside them.
+The figures are only as quiet as the machine: each run prints the cores its workers, the
+Redis server and everything else on the machine kept busy (from /proc), so a run starved
+by other work shows as such; the CPU per article does not depend on that noise.
 
 Run: .venv/bin/python benchmarks/scaleout.py [--articles N] [--repeat R] [--workers 1 2]
 """
@@ -26,6 +28,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,11 +97,32 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every process of the machine used so far (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    workers_cpu: float  # CPU seconds of the worker processes during the drain
+    server_cpu: float  # of redis-server
+    own_cpu: float  # of this benchmark process (storing, polling)
+    machine_cpu: float  # of every process of the machine (ours, and others')
+
+    def cores(self, cpu: float) -> float:
+        return cpu / self.seconds
+
+
 async def one_run(
-    url: str, articles: list[RawArticle], workers: int, timeout_s: float, tmp: str
-) -> tuple[float, float]:
-    """(seconds for `workers` analyze processes to drain the backlog, the CPU seconds
-    they used meanwhile)."""
+    url: str, articles: list[RawArticle], workers: int, timeout_s: float, tmp: str, server_pid: int
+) -> Run:
+    """`workers` analyze processes draining the backlog: how long, and the CPU used."""
     prefix = "scale" + uuid.uuid4().hex[:8]
     store = await Store.connect(redis_url=url, data_dir=Path("."), key_prefix=prefix)
     procs: list[asyncio.subprocess.Process] = []
@@ -129,15 +153,22 @@ async def one_run(
                 raise RuntimeError("the workers did not start: " + logs[0].read_text()[-500:])
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # from "running" to blocked in XREADGROUP
-        cpu_start = cpu_seconds([p.pid for p in procs])
+        pids = [p.pid for p in procs]
+        cpu_start, server_start = cpu_seconds(pids), cpu_seconds([server_pid])
+        machine_start, own_start = machine_busy_seconds(), time.process_time()
         start = time.perf_counter()
         await store.client.xgroup_setid(store.keys.ingest_stream, G_ANALYZE, id="0")
         await store.articles.add(last, quiet=True)  # wakes the blocked readers
         while True:
             pending, delivered = await group_state(store)
             if delivered and pending == 0:
-                elapsed = time.perf_counter() - start
-                return elapsed, cpu_seconds([p.pid for p in procs]) - cpu_start
+                return Run(
+                    seconds=time.perf_counter() - start,
+                    workers_cpu=cpu_seconds(pids) - cpu_start,
+                    server_cpu=cpu_seconds([server_pid]) - server_start,
+                    own_cpu=time.process_time() - own_start,
+                    machine_cpu=machine_busy_seconds() - machine_start,
+                )
             if time.perf_counter() - start > timeout_s:
                 raise TimeoutError(f"{workers} worker(s) did not drain the backlog")
             await asyncio.sleep(0.05)
@@ -160,19 +191,23 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp))
         server.start()
+        server_pid = int((Path(tmp) / "redis.pid").read_text())
         try:
             rates: dict[int, list[float]] = defaultdict(list)
             ratios: list[float] = []
             for r in range(args.repeat):  # interleaved, so each count sees the same noise
                 for n in args.workers:
-                    seconds, cpu = await one_run(server.url, articles, n, args.timeout, tmp)
-                    rates[n].append(len(articles) / seconds)
-                    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                    run = await one_run(server.url, articles, n, args.timeout, tmp, server_pid)
+                    rates[n].append(len(articles) / run.seconds)
+                    others = run.machine_cpu - run.workers_cpu - run.server_cpu - run.own_cpu
                     print(
                         f"  round {r + 1}, {n} worker(s): {rates[n][-1]:6.1f} articles/s "
-                        f"({seconds:.2f} s, {cpu / seconds:.2f} cores busy, "
-                        f"{1000 * cpu / len(articles):.1f} ms CPU per article; "
-                        f"load average {load})"
+                        f"in {run.seconds:.2f} s; cores busy: workers "
+                        f"{run.cores(run.workers_cpu):.2f}, redis-server "
+                        f"{run.cores(run.server_cpu):.2f}, this script "
+                        f"{run.cores(run.own_cpu):.2f}, other processes "
+                        f"{run.cores(others):.2f}; "
+                        f"{1000 * run.workers_cpu / len(articles):.1f} ms CPU per article"
                     )
                 if 1 in args.workers and len(args.workers) > 1:
                     ratios.append(rates[max(args.workers)][-1] / rates[1][-1])
