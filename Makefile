@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/entities.py
 	$(BIN)/python benchmarks/story.py
 	$(BIN)/python benchmarks/commands.py
+	$(BIN)/python benchmarks/scaleout.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -69,6 +69,7 @@ class App:
             data_dir=s.data_dir,
             redis_server=s.redis_server,
             key_prefix=s.key_prefix,
+            cluster=s.redis_cluster,
         )
         self._stack.push_async_callback(self.store.close)
         self.redis_description = self.store.description

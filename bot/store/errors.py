@@ -6,7 +6,7 @@ from redis.exceptions import ConnectionError as _ConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as _TimeoutError
 
-__all__ = ["SchemaMismatch", "StoreError", "StoreUnavailable"]
+__all__ = ["LayoutMismatch", "SchemaMismatch", "StoreError", "StoreUnavailable"]
 
 StoreError = RedisError
 """Any error of the Redis server or client."""
@@ -17,3 +17,8 @@ StoreUnavailable: tuple[type[RedisError], ...] = (_ConnectionError, _TimeoutErro
 
 class SchemaMismatch(RuntimeError):
     """The Redis database holds data of another grokwatch schema version."""
+
+
+class LayoutMismatch(SchemaMismatch):
+    """The server or database is not in the key layout of this mode: a cluster node
+    reached in single-node mode, or data written under the other mode's key names."""

@@ -1,4 +1,12 @@
-"""Every Redis key grokwatch uses, in one place, under one prefix (default "gw")."""
+"""Every Redis key grokwatch uses, in one place, under one prefix (default "gw").
+
+On a single server a key is `<prefix>:<parts>` (`gw:article:…`), as it always was. In
+cluster mode (`Keys(prefix, cluster=True)`) the prefix is a hash tag, `{gw}:article:…`, so
+every key of one deployment hashes to the same slot: the scripts and MULTI blocks of the
+repositories touch keys of several concerns at once (an article, the ingest stream and the
+stats counters in one script; an article and its 30+ entity and term keys in one MULTI),
+and Redis Cluster runs those only when all their keys share a slot. Another prefix is
+another slot, so several deployments (tenants) spread over the cluster's nodes."""
 
 from __future__ import annotations
 
@@ -24,9 +32,21 @@ G_DELIVER = "deliver"
 @dataclass(frozen=True, slots=True)
 class Keys:
     prefix: str = "gw"
+    cluster: bool = False
+    """Hash-tag the prefix (`{gw}:…`): every key in one slot, for Redis Cluster."""
+
+    @property
+    def root(self) -> str:
+        """What every key starts with: `gw`, or the hash tag `{gw}` in cluster mode."""
+        return "{" + self.prefix + "}" if self.cluster else self.prefix
+
+    @property
+    def other_layout(self) -> Keys:
+        """The same prefix in the other mode (to notice data written in that one)."""
+        return Keys(self.prefix, cluster=not self.cluster)
 
     def _k(self, *parts: str) -> str:
-        return ":".join((self.prefix, *parts))
+        return ":".join((self.root, *parts))
 
     # meta
     @property

@@ -1,6 +1,8 @@
 """The `Store`: one Redis client and the repositories over it, and the connection itself,
-to the server at REDIS_URL or to the embedded one (started when needed, stopped with the
-store when this process started it). The schema stamp is checked here."""
+to the server at REDIS_URL (a single server, or a Redis Cluster through
+`redis.asyncio.RedisCluster`, with hash-tagged keys) or to the embedded one (started when
+needed, stopped with the store when this process started it). The schema stamp is checked
+here, and so is the key layout: a database written with the other one is refused."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 
 from bot.ops.embedded import EmbeddedRedis
 from bot.store.articles import ArticleRepository
 from bot.store.base import Client
 from bot.store.delivery import DeliveryRepository
-from bot.store.errors import SchemaMismatch
+from bot.store.errors import LayoutMismatch, SchemaMismatch
 from bot.store.feeds import FeedRepository
 from bot.store.index import IndexRepository
 from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION, Keys
@@ -71,13 +75,33 @@ class Store:
         redis_server: str | None = None,
         key_prefix: str = "gw",
         socket_timeout: float | None = None,
+        cluster: bool | None = None,
     ) -> Store:
         """The store on REDIS_URL, else on the embedded server of `data_dir` (started if
-        no process runs it yet), once the server answers."""
+        no process runs it yet), once the server answers.
+
+        `cluster`: REDIS_URL is a node of a Redis Cluster (True), a single server (False),
+        or ask the server (None: INFO cluster). A cluster gets a `RedisCluster` client and
+        the hash-tagged keys (`Keys(cluster=True)`)."""
         embedded: EmbeddedRedis | None = None
+        if cluster and not redis_url:
+            raise ValueError("cluster mode needs REDIS_URL: the embedded server is a single node")
         if redis_url:
-            client = aioredis.Redis.from_url(redis_url, socket_timeout=socket_timeout)
+            client: Client = aioredis.Redis.from_url(redis_url, socket_timeout=socket_timeout)
             description = f"Redis at {redact(redis_url)}"
+            if cluster is not True:
+                found = await _is_cluster(client)
+                if found and cluster is False:
+                    await client.aclose()
+                    raise LayoutMismatch(
+                        f"{redact(redis_url)} is a Redis Cluster node; set "
+                        "GROKWATCH_REDIS_CLUSTER=true (or leave it unset to ask the server)"
+                    )
+                cluster = found
+            if cluster:
+                await client.aclose()
+                client = RedisCluster.from_url(redis_url, socket_timeout=socket_timeout)
+                description = f"Redis Cluster at {redact(redis_url)}"
         else:
             embedded = EmbeddedRedis(data_dir, binary=redis_server)
             embedded.start()
@@ -85,7 +109,8 @@ class Store:
                 unix_socket_path=str(embedded.socket_path), socket_timeout=socket_timeout
             )
             description = embedded.description
-        store = cls(client, Keys(key_prefix), description=description, embedded=embedded)
+        keys = Keys(key_prefix, cluster=bool(cluster))
+        store = cls(client, keys, description=description, embedded=embedded)
         try:
             await client.ping()
         except BaseException:
@@ -120,6 +145,7 @@ class Store:
         version knows how to, or refuse any other."""
         current = await self.schema_version()
         if current is None:
+            await self._refuse_other_layout()
             await self.client.set(self.keys.schema, SCHEMA_VERSION, nx=True)
             return
         if current in MIGRATES_FROM:
@@ -129,6 +155,20 @@ class Store:
             raise SchemaMismatch(
                 f"the Redis database holds grokwatch schema {current}, this version "
                 f"needs {SCHEMA_VERSION}; use another GROKWATCH_KEY_PREFIX or database"
+            )
+
+    async def _refuse_other_layout(self) -> None:
+        """Raise when the database holds this prefix's data under the other key layout
+        (written in single-node mode and now read as a cluster, or the reverse): starting
+        on it would silently begin an empty database beside the old one."""
+        other = self.keys.other_layout
+        if await self.client.exists(other.schema):
+            mode = "cluster" if other.cluster else "single-node"
+            raise LayoutMismatch(
+                f"the database holds grokwatch data under the {mode} key names "
+                f"({other.root}:…), not the {self.keys.root}:… names this mode uses; point "
+                "REDIS_URL at the server it was written with, copy its keys to the new "
+                "names (docs/architecture.md, Scaling), or use another GROKWATCH_KEY_PREFIX"
             )
 
     async def _migrate(self, current: int, *, wait_s: float = 600.0) -> None:
@@ -161,6 +201,18 @@ class Store:
             f"another process has been migrating the database to schema {SCHEMA_VERSION} for "
             "too long; check its log, then start again"
         )
+
+
+async def _is_cluster(client: Client) -> bool:
+    """Whether the server is a Redis Cluster node (INFO cluster says cluster_enabled:1)."""
+    try:
+        info = await client.info("cluster")
+    except ResponseError:  # INFO refused (some managed proxies): not a cluster we can drive
+        return False
+    except BaseException:
+        await client.aclose()
+        raise
+    return bool(int(info.get("cluster_enabled", 0)))
 
 
 def redact(url: str) -> str:
