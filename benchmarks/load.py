@@ -232,7 +232,7 @@ async def measure(store: Store, step: Step, run_pid: int, drain_s: float) -> Non
     # wait for the alerts of the step to be queued, then read both streams' ids
     wanted = set(step.ids)
     deadline = time.time() + drain_s
-    while time.time() < deadline and await store.streams.lag(k.ingest_stream, "analyze"):
+    while time.time() < deadline and await fast_backlog(store):  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     await asyncio.sleep(0.5)
     analyzed = [
@@ -255,6 +255,17 @@ async def measure(store: Store, step: Step, run_pid: int, drain_s: float) -> Non
     step.latencies = sorted(queued_at[a] - ingest_at[a] for a in queued_at)
 
 
+async def fast_backlog(store: Store) -> int:
+    """Entries the alert path (analyze, then the fan-out of the fast pass) has yet to do."""
+    k, st = store.keys, store.streams
+    n = await st.lag(k.ingest_stream, "analyze") + await st.pending(k.ingest_stream, "analyze")
+    return (
+        n
+        + await st.lag(k.analyzed_stream, "fanout")
+        + await st.pending(k.analyzed_stream, "fanout")
+    )
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -273,14 +284,14 @@ async def ramp(args: argparse.Namespace) -> None:
         data_dir, port = Path(tmp), free_port()
         env = run_env(data_dir, port, args.enrich_processes)
         for name in TRACKED:  # before `run`: its own short-lived process, same store
-            subprocess.run(
+            subprocess.run(  # noqa: ASYNC221
                 [sys.executable, "-m", "bot.cli", "say", f"/grok track {name}"],
                 env=env,
                 cwd=ROOT,
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        log = open(data_dir / "run.log", "wb")  # noqa: SIM115
+        log = open(data_dir / "run.log", "wb")  # noqa: SIM115, ASYNC230
         proc = cli(env, "run", stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
         peak = [0, 0]
