@@ -17,7 +17,8 @@ from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
 from bot.ops.metrics import Metrics
-from bot.pipeline.stages import Pipeline
+from bot.pipeline.stages import STAGES, Pipeline
+from bot.pipeline.supervisor import StageProcesses, worker_argv
 from bot.settings import Settings
 from bot.store import Store
 from bot.transports import create_transport
@@ -53,6 +54,7 @@ class App:
         self._platforms = [p for p in (platforms or []) if p not in self.transports]
         self._stack = AsyncExitStack()
         self.redis_description = ""
+        self.enrichers: StageProcesses | None = None
 
     async def __aenter__(self) -> App:
         try:
@@ -126,6 +128,20 @@ class App:
         scheduler.start()
         self._stack.push_async_callback(scheduler.stop)
         return scheduler
+
+    async def start_pipeline(self, *, children: bool = False) -> None:
+        """Run the pipeline in the background. `children`: the enrich stage in
+        GROKWATCH_ENRICH_PROCESSES child processes (supervised, stopped with the app)
+        instead of this one, so that NER never shares the alert path's process."""
+        count = self.settings.enrich_processes if children else 0
+        if count <= 0:
+            await self.pipeline.start()
+            return
+        await self.pipeline.start([s for s in STAGES if s != "enrich"])
+        self.enrichers = StageProcesses("enrich", worker_argv(["enrich"]), count)
+        await self.enrichers.start()
+        self._stack.push_async_callback(self.enrichers.stop)
+        logger.info("enrichment in %d child process(es)", count)
 
     async def start_api(self) -> ApiServer:
         """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""

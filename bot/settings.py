@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
+    # `run`: NER enrichment in this many `worker --stage enrich` child processes, apart
+    # from the alert path; 0: in-process, as `demo` and the tests always run it
+    enrich_processes: int = Field(default=1, ge=0, le=32)
     # Slack
     slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
     slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
