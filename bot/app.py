@@ -138,7 +138,8 @@ class App:
             await self.pipeline.start()
             return
         await self.pipeline.start([s for s in STAGES if s != "enrich"])
-        self.enrichers = StageProcesses("enrich", worker_argv(["enrich"]), count)
+        # niced: under load the CPU goes to the alert path first, NER takes what is left
+        self.enrichers = StageProcesses("enrich", worker_argv(["enrich"]), count, nice=10)
         await self.enrichers.start()
         self._stack.push_async_callback(self.enrichers.stop)
         logger.info("enrichment in %d child process(es)", count)

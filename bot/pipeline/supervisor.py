@@ -4,9 +4,10 @@ process, an event loop or the GIL with the alert path.
 
 `StageProcesses` starts N children, restarts one that exits (after a short pause, longer
 while it keeps dying at once), and stops them all on shutdown with SIGTERM (SIGKILL after
-a grace period). Each child loads its model once, at start, and shares the stage's consumer
-group with the others: what a killed child had read is claimed back by a live one after
-`reclaim_idle_ms`. On Linux a child also gets SIGTERM if `run` itself dies.
+a grace period). Children may run at a lower CPU priority (`nice`): enrichment then
+takes the CPU the alert path leaves. Each child loads its model once, at start, and
+shares the stage's consumer group with the others: what a killed child had read is
+claimed back by a live one after `reclaim_idle_ms`. On Linux a child also gets SIGTERM if `run` itself dies.
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """Linux: SIGTERM this child when its parent dies (no orphaned workers)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _child_setup(nice: int) -> None:  # pragma: no cover - runs in the forked child
+    """A lower CPU priority; on Linux, SIGTERM when the parent dies (no orphans)."""
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def worker_argv(stages: Sequence[str]) -> list[str]:
@@ -50,6 +55,7 @@ class StageProcesses:
         count: int,
         *,
         env: Mapping[str, str] | None = None,
+        nice: int = 0,
         restart_delay: float = 1.0,
         max_restart_delay: float = 30.0,
         stop_timeout: float = 15.0,
@@ -58,6 +64,7 @@ class StageProcesses:
         self.argv = list(argv)
         self.count = count
         self.env = dict(env if env is not None else os.environ)
+        self.nice = nice
         self.restart_delay = restart_delay
         self.max_restart_delay = max_restart_delay
         self.stop_timeout = stop_timeout
@@ -81,7 +88,7 @@ class StageProcesses:
             *self.argv,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=lambda: _child_setup(self.nice),
         )
         self._procs[slot] = proc
         logger.info("%s[%d]: started pid %d", self.name, slot, proc.pid)
