@@ -143,7 +143,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_env(data_dir: Path, port: int, enrich_processes: int | None) -> dict[str, str]:
+def run_env(
+    data_dir: Path, port: int, enrich_processes: int | None, analyze_processes: int | None
+) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -159,6 +161,8 @@ def run_env(data_dir: Path, port: int, enrich_processes: int | None) -> dict[str
     )
     if enrich_processes is not None:
         env["GROKWATCH_ENRICH_PROCESSES"] = str(enrich_processes)
+    if analyze_processes is not None:
+        env["GROKWATCH_ANALYZE_PROCESSES"] = str(analyze_processes)
     return env
 
 
@@ -220,9 +224,9 @@ async def measure(store: Store, step: Step, run_pid: int, drain_s: float) -> Non
     k = store.keys
     r = store.client
     # backlog and enrichment lag as the step ends (before the drain)
-    step.backlog = await store.streams.lag(k.ingest_stream, "analyze")
+    step.backlog = await unread(store, k.ingest_stream, "analyze")
     step.backlog += await store.streams.pending(k.ingest_stream, "analyze")
-    step.enrich_lag = await store.streams.lag(k.analyzed_stream, G_ENRICH)
+    step.enrich_lag = await unread(store, k.analyzed_stream, G_ENRICH)
     step.enrich_lag += await store.streams.pending(k.analyzed_stream, G_ENRICH)
     groups = {g["name"].decode(): g for g in await r.xinfo_groups(k.analyzed_stream)}
     last = groups.get(G_ENRICH, {}).get("last-delivered-id", b"0-0")
@@ -255,6 +259,15 @@ async def measure(store: Store, step: Step, run_pid: int, drain_s: float) -> Non
     step.latencies = sorted(queued_at[a] - ingest_at[a] for a in queued_at)
 
 
+async def unread(store: Store, stream: str, group: str) -> int:
+    """Entries the group has not read yet, counted (Redis 6.2 has no `lag` in XINFO)."""
+    groups = {g["name"].decode(): g for g in await store.client.xinfo_groups(stream)}
+    if group not in groups:
+        return 0
+    last = groups[group]["last-delivered-id"].decode()
+    return len(await store.client.xrange(stream, min=f"({last}", max="+"))
+
+
 async def fast_backlog(store: Store) -> int:
     """Entries the alert path (analyze, then the fan-out of the fast pass) has yet to do."""
     k, st = store.keys, store.streams
@@ -282,7 +295,7 @@ async def ramp(args: argparse.Namespace) -> None:
     print(f"fast path: {ceiling:,.0f} words/s ({ceiling / per_article:,.0f} articles/s)")
     with tempfile.TemporaryDirectory(prefix="gw-load-") as tmp:
         data_dir, port = Path(tmp), free_port()
-        env = run_env(data_dir, port, args.enrich_processes)
+        env = run_env(data_dir, port, args.enrich_processes, args.analyze_processes)
         for name in TRACKED:  # before `run`: its own short-lived process, same store
             subprocess.run(  # noqa: ASYNC221
                 [sys.executable, "-m", "bot.cli", "say", f"/grok track {name}"],
@@ -376,6 +389,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="6 s per rate, 20 s drain at most")
     p.add_argument(
         "--enrich-processes", type=int, default=None, help="GROKWATCH_ENRICH_PROCESSES for run"
+    )
+    p.add_argument(
+        "--analyze-processes", type=int, default=None, help="GROKWATCH_ANALYZE_PROCESSES for run"
     )
     args = p.parse_args()
     if args.quick:

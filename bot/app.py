@@ -54,7 +54,7 @@ class App:
         self._platforms = [p for p in (platforms or []) if p not in self.transports]
         self._stack = AsyncExitStack()
         self.redis_description = ""
-        self.enrichers: StageProcesses | None = None
+        self.children: dict[str, StageProcesses] = {}  # stage → its child processes
 
     async def __aenter__(self) -> App:
         try:
@@ -132,17 +132,22 @@ class App:
     async def start_pipeline(self, *, children: bool = False) -> None:
         """Run the pipeline in the background. `children`: the enrich stage in
         GROKWATCH_ENRICH_PROCESSES child processes (supervised, stopped with the app)
-        instead of this one, so that NER never shares the alert path's process."""
-        count = self.settings.enrich_processes if children else 0
-        if count <= 0:
+        instead of this one, so that NER never shares the alert path's process; and the
+        analyze stage in GROKWATCH_ANALYZE_PROCESSES ones (0: here)."""
+        s = self.settings
+        counts = {"enrich": s.enrich_processes, "analyze": s.analyze_processes}
+        apart = {stage: n for stage, n in counts.items() if children and n > 0}
+        if not apart:
             await self.pipeline.start()
             return
-        await self.pipeline.start([s for s in STAGES if s != "enrich"])
-        # niced: under load the CPU goes to the alert path first, NER takes what is left
-        self.enrichers = StageProcesses("enrich", worker_argv(["enrich"]), count, nice=10)
-        await self.enrichers.start()
-        self._stack.push_async_callback(self.enrichers.stop)
-        logger.info("enrichment in %d child process(es)", count)
+        await self.pipeline.start([stage for stage in STAGES if stage not in apart])
+        for stage, n in apart.items():
+            # enrichers niced: under load the CPU goes to the alert path first
+            procs = StageProcesses(stage, worker_argv([stage]), n, nice=10 * (stage == "enrich"))
+            await procs.start()
+            self._stack.push_async_callback(procs.stop)
+            self.children[stage] = procs
+            logger.info("%s in %d child process(es)", stage, n)
 
     async def start_api(self) -> ApiServer:
         """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     # `run`: NER enrichment in this many `worker --stage enrich` child processes, apart
     # from the alert path; 0: in-process, as `demo` and the tests always run it
     enrich_processes: int = Field(default=1, ge=0, le=32)
+    # `run`: the fast pass too in child `worker --stage analyze` processes (0: in `run`)
+    analyze_processes: int = Field(default=0, ge=0, le=32)
     # Slack
     slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
     slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
