@@ -10,7 +10,7 @@ so none is a duplicate) to /v1/articles at a rate ramp and prints, per rate:
     stream ids, read from the store),
   * the analyzed articles/s sustained during the step, and the analyze backlog left,
   * the enrichment lag at the end of the step (entries, and seconds behind),
-  * the peak RSS of the run's process tree (from /proc; the embedded redis-server apart),
+  * the peak RSS and PSS of the run's process tree (from /proc; redis-server apart),
 
 plus the fast path's own words/s measured in this run (before the ramp) as the ceiling,
 and the ratio sustained articles/s × words per article ÷ fast-path words/s.
@@ -52,6 +52,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 TRACKED = ("Grok", "xAI", "OpenAI", "Elon Musk")
 TOKEN = "load-bench-token"
 PREFIX = "gw"
+WARM_UP = 32  # articles sent (and waited for) before the ramp
 
 
 # ------------------------------------------------------------------ articles
@@ -112,9 +113,10 @@ def fast_path_words_per_s(articles: list[dict[str, str]], seconds: float = 4.0) 
 
 
 # ------------------------------------------------------------------ processes
-def tree_rss_kb(root: int) -> tuple[int, int]:
-    """(RSS of the process tree without redis-server, RSS of redis-server) in kB."""
-    own = redis = 0
+def tree_rss_kb(root: int) -> tuple[int, int, int]:
+    """(RSS, PSS of the process tree without redis-server, RSS of redis-server) in kB.
+    PSS counts the pages the processes share (libraries, the interpreter) once."""
+    own = pss = redis = 0
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -122,19 +124,19 @@ def tree_rss_kb(root: int) -> tuple[int, int]:
             status = Path(f"/proc/{pid}/status").read_text()
             for task in Path(f"/proc/{pid}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        name = rss = ""
-        for line in status.splitlines():
-            if line.startswith("Name:"):
-                name = line.split()[1]
-            elif line.startswith("VmRSS:"):
-                rss = line.split()[1]
-        if "redis" in name:
-            redis += int(rss or 0)
-        else:
-            own += int(rss or 0)
-    return own, redis
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rss = int(fields.get("VmRSS", "0 kB").split()[0])
+        if "redis" in fields.get("Name", ""):
+            redis += rss
+            continue
+        own += rss
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return own, pss, redis
 
 
 def free_port() -> int:
@@ -190,6 +192,7 @@ class Step:
     enrich_lag: int = 0
     enrich_behind_s: float = 0.0
     rss_kb: int = 0
+    pss_kb: int = 0
     redis_rss_kb: int = 0
 
 
@@ -288,7 +291,7 @@ def pct(values: list[float], q: float) -> float:
 async def ramp(args: argparse.Namespace) -> None:
     rates = [int(x) for x in args.rates.split(",")]
     total = sum(int(r * args.step) for r in rates)
-    articles = make_articles(total + 32)
+    articles = make_articles(total + WARM_UP)
     per_article = statistics.mean(word_count(a) for a in articles)
     print(f"{total} articles of ~{per_article:.0f} words; measuring the fast path…", flush=True)
     ceiling = fast_path_words_per_s(articles[:400])
@@ -307,12 +310,12 @@ async def ramp(args: argparse.Namespace) -> None:
         log = open(data_dir / "run.log", "wb")  # noqa: SIM115, ASYNC230
         proc = cli(env, "run", stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
-        peak = [0, 0]
+        peak = [0, 0, 0]
 
         async def sample() -> None:
             while True:
-                own, red = tree_rss_kb(proc.pid)
-                peak[0], peak[1] = max(peak[0], own), max(peak[1], red)
+                now = tree_rss_kb(proc.pid)
+                peak[:] = [max(a, b) for a, b in zip(peak, now, strict=True)]
                 await asyncio.sleep(0.2)
 
         sampler = asyncio.create_task(sample())
@@ -329,17 +332,23 @@ async def ramp(args: argparse.Namespace) -> None:
                     if proc.poll() is not None:
                         raise SystemExit(f"run exited: {(data_dir / 'run.log').read_text()}")
                     await asyncio.sleep(0.1)
-                await asyncio.sleep(args.settle)  # child processes load their models
+                # warm up: every process of the run (children too) loads its models on its
+                # first batch; ?wait=1 answers once the articles went through both passes
+                warm = articles[-WARM_UP:]
+                headers = {"Authorization": f"Bearer {TOKEN}"}
+                async with http.post(base + "/v1/articles?wait=1", json=warm, headers=headers):
+                    pass
+                await asyncio.sleep(args.settle)
                 store = await Store.connect(redis_url=None, data_dir=data_dir, key_prefix=PREFIX)
                 offset = 0
                 for rate in rates:
                     step = Step(rate)
                     n = int(rate * args.step)
-                    peak[0] = peak[1] = 0
+                    peak[:] = [0, 0, 0]
                     await post_step(http, base + "/v1/articles", step, articles[offset:], args.step)
                     offset += n
                     await measure(store, step, proc.pid, args.drain)
-                    step.rss_kb, step.redis_rss_kb = peak
+                    step.rss_kb, step.pss_kb, step.redis_rss_kb = peak
                     steps.append(step)
                     print(f"  {rate:>4}/s done: {len(step.latencies)} alerts", flush=True)
                 async with http.get(base + "/metrics") as resp:
@@ -360,16 +369,17 @@ def report(steps: list[Step], per_article: float, ceiling: float, metrics: str) 
     print()
     print(
         "| in/s | analyzed/s | backlog | alerts | p50 ms | p99 ms | enrich lag | behind s "
-        "| RSS MB (redis) | ratio |"
+        "| RSS MB | PSS MB | redis MB | ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in steps:
         ratio = s.analyzed_per_s * per_article / ceiling
         print(
             f"| {s.rate} | {s.analyzed_per_s:.0f} | {s.backlog} | {len(s.latencies)} "
             f"| {pct(s.latencies, 0.5):.0f} | {pct(s.latencies, 0.99):.0f} "
             f"| {s.enrich_lag} | {s.enrich_behind_s:.1f} "
-            f"| {s.rss_kb / 1024:.0f} ({s.redis_rss_kb / 1024:.0f}) | {ratio:.2f} |"
+            f"| {s.rss_kb / 1024:.0f} | {s.pss_kb / 1024:.0f} | {s.redis_rss_kb / 1024:.0f} "
+            f"| {ratio:.2f} |"
         )
     print(
         f"\nfast path ceiling: {ceiling:,.0f} words/s = {ceiling / per_article:.0f} articles/s "
@@ -385,7 +395,7 @@ def main() -> None:
     p.add_argument("--rates", default="10,25,50,100,200")
     p.add_argument("--step", type=float, default=20.0, help="seconds per rate")
     p.add_argument("--drain", type=float, default=60.0, help="max seconds to drain after a step")
-    p.add_argument("--settle", type=float, default=3.0, help="seconds after start before load")
+    p.add_argument("--settle", type=float, default=1.0, help="seconds after warm-up before load")
     p.add_argument("--quick", action="store_true", help="6 s per rate, 20 s drain at most")
     p.add_argument(
         "--enrich-processes", type=int, default=None, help="GROKWATCH_ENRICH_PROCESSES for run"
