@@ -89,6 +89,9 @@ class StageProcesses:
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
             preexec_fn=lambda: _child_setup(self.nice),
+            # its own session: a Ctrl-C at the terminal reaches `run`, which stops the
+            # children itself (they are not restarted mid-shutdown)
+            start_new_session=True,
         )
         self._procs[slot] = proc
         logger.info("%s[%d]: started pid %d", self.name, slot, proc.pid)
