@@ -41,6 +41,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/story.py
 	$(BIN)/python benchmarks/commands.py
 	$(BIN)/python benchmarks/scaleout.py
+	$(BIN)/python benchmarks/memory.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

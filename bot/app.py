@@ -17,7 +17,9 @@ from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
 from bot.ops.metrics import Metrics
-from bot.pipeline.stages import Pipeline
+from bot.pipeline.housekeeping import Housekeeping
+from bot.pipeline.stages import STAGES, Pipeline
+from bot.pipeline.supervisor import StageProcesses, worker_argv
 from bot.settings import Settings
 from bot.store import Store
 from bot.transports import create_transport
@@ -53,6 +55,7 @@ class App:
         self._platforms = [p for p in (platforms or []) if p not in self.transports]
         self._stack = AsyncExitStack()
         self.redis_description = ""
+        self.children: dict[str, StageProcesses] = {}  # stage → its child processes
 
     async def __aenter__(self) -> App:
         try:
@@ -87,6 +90,8 @@ class App:
             read_count=s.stream_read_count,
             reclaim_idle_ms=s.reclaim_idle_ms,
         )
+        workers = self.pipeline.workers.values()  # trims, consumers, retention between batches
+        Housekeeping.for_workers(self.store, workers, s).attach(workers)
         await self.pipeline.setup()
         self._stack.push_async_callback(self.pipeline.stop)
         for transport in self.transports.values():
@@ -127,6 +132,26 @@ class App:
         scheduler.start()
         self._stack.push_async_callback(scheduler.stop)
         return scheduler
+
+    async def start_pipeline(self, *, children: bool = False) -> None:
+        """Run the pipeline in the background. `children`: the enrich stage in
+        GROKWATCH_ENRICH_PROCESSES child processes (supervised, stopped with the app)
+        instead of this one, so that NER never shares the alert path's process; and the
+        analyze stage in GROKWATCH_ANALYZE_PROCESSES ones (0: here)."""
+        s = self.settings
+        counts = {"enrich": s.enrich_processes, "analyze": s.analyze_processes}
+        apart = {stage: n for stage, n in counts.items() if children and n > 0}
+        if not apart:
+            await self.pipeline.start()
+            return
+        await self.pipeline.start([stage for stage in STAGES if stage not in apart])
+        for stage, n in apart.items():
+            # enrichers niced: under load the CPU goes to the alert path first
+            procs = StageProcesses(stage, worker_argv([stage]), n, nice=10 * (stage == "enrich"))
+            await procs.start()
+            self._stack.push_async_callback(procs.stop)
+            self.children[stage] = procs
+            logger.info("%s in %d child process(es)", stage, n)
 
     async def start_api(self) -> ApiServer:
         """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""

@@ -76,7 +76,7 @@ def _lines(script: str) -> Iterator[str]:
             source.close()
 
 
-async def _chat(app: App, script: str | None) -> None:
+async def _chat(app: App, script: str | None, *, children: bool = False) -> None:
     """The console chat: a script, or an interactive prompt until quit/EOF."""
     out = app.console.console
     if script is not None:
@@ -92,7 +92,7 @@ async def _chat(app: App, script: str | None) -> None:
             app.console.show(await app.say(line))
             await app.deliver_pending()
         return
-    await app.pipeline.start()
+    await app.start_pipeline(children=children)
     out.print("Type [bold]/grok help[/bold] for the commands, [bold]quit[/bold] to leave.")
     while True:
         try:
@@ -170,9 +170,9 @@ def run() -> None:
                     f"[dim]HTTP API on {server.url} (ingest {api_state})[/dim]", highlight=False
                 )
             if sys.stdin.isatty():
-                await _chat(app, None)
+                await _chat(app, None, children=True)
             else:  # a service: no console chat, run until SIGTERM/SIGINT
-                await app.pipeline.start()
+                await app.start_pipeline(children=True)
                 await _until_signal()
 
     _run(main)

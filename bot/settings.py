@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     stream_trim_margin: float = Field(default=60.0, ge=0)  # acknowledged entries kept this long
     consumer_idle_timeout: float = Field(default=3600.0, gt=0)  # an idle, empty consumer goes
     dead_letters_max: int = Field(default=10_000, ge=1)  # dead-letter stream cap (MAXLEN ~)
+    # `run`: NER enrichment in this many `worker --stage enrich` child processes, apart
+    # from the alert path; 0: in-process, as `demo` and the tests always run it
+    enrich_processes: int = Field(default=1, ge=0, le=32)
+    # `run`: the fast pass too in child `worker --stage analyze` processes (0: in `run`)
+    analyze_processes: int = Field(default=0, ge=0, le=32)
     # Slack
     slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
     slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port

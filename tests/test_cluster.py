@@ -384,7 +384,8 @@ async def test_retention_and_stream_trimming_run_on_the_cluster(testbot: ChatBot
     for article_id in aged:
         assert not await store.articles.exists(article_id)
         # (a story keeps the name of its first article: s-<id>, even once that one is gone)
-        named = [k async for k in store.client.scan_iter(match=f"*{article_id}*")]
+        pattern = f"{store.keys.root}:*{article_id}*"  # this test's prefix only
+        named = [k async for k in store.client.scan_iter(match=pattern)]
         assert [k for k in named if b":story:s-" not in k] == []
     kept = [i for i in ids if i not in aged]
     assert all([await store.articles.exists(i) for i in kept])

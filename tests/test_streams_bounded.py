@@ -155,3 +155,15 @@ async def test_running_workers_trim_their_streams(testbot: ChatBot) -> None:
         assert await app.store.delivery.delivered_count("console:demo") > 0
     finally:
         await app.pipeline.stop()
+
+
+async def test_every_worker_of_the_app_runs_the_chores(testbot: ChatBot) -> None:
+    """`App` attaches one Housekeeping to all its stage workers, so `run`, `demo` and each
+    `grokwatch worker` process keep Redis bounded; it knows every stream's readers."""
+    workers = list(testbot.app.pipeline.workers.values())
+    chores = {id(w.chores) for w in workers}
+    assert len(chores) == 1 and all(w.chores is not None for w in workers)
+    housekeeping = workers[0].chores
+    assert isinstance(housekeeping, Housekeeping)
+    keys = testbot.app.store.keys
+    assert set(housekeeping.readers[keys.analyzed_stream]) == {"fanout", "enrich"}

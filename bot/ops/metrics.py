@@ -1,6 +1,6 @@
 """The metrics of `/metrics`, rendered in the Prometheus text exposition format (0.0.4):
-the counters of the store's `stats` hash, stream lengths, entries pending per stage, feeds
-by state, and the number of articles."""
+the counters of the store's `stats` hash, stream lengths, entries pending and entries not
+yet read (lag) per stage, feeds by state, and the number of articles."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class Stage(Protocol):
     """A stage worker, as far as metrics go (`bot.pipeline.streams.StreamWorker`)."""
 
     async def pending(self) -> int: ...
+
+    async def lag(self) -> int: ...
 
 
 def _label(value: str) -> str:
@@ -85,6 +87,16 @@ class Metrics:
             "gauge",
             "Entries read by a stage but not yet acknowledged.",
             pending,
+        )
+        lag: list[Sample] = []
+        for name, worker in sorted(self.stages.items()):
+            lag.append(({"stage": name}, float(await worker.lag())))
+        metric(
+            "grokwatch_stage_lag",
+            "gauge",
+            "Entries not yet read by a stage (its backlog; enrichment may lag, alerts do not "
+            "wait for it).",
+            lag,
         )
         total, active = await store.feeds.counts()
         metric(

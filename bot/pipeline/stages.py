@@ -117,8 +117,7 @@ class Pipeline:
         langs = [rec.lang for _, rec in rows]
         analyses = await asyncio.to_thread(self.analyzer.fast, docs, langs) if rows else []
         pairs = list(zip((rec for _, rec in rows), analyses, strict=True))
-        # the batch's index writes are independent: overlap their round trips
-        await asyncio.gather(*(self.store.articles.save_analysis(r, a, "fast") for r, a in pairs))
+        await self.store.articles.save_analyses(pairs, "fast")  # the batch: one MULTI
         for rec, analysis in pairs:  # stories in order: each may join an earlier one's
             rec.entities = analysis.entities
             await self.stories.assign(rec)
@@ -143,45 +142,63 @@ class Pipeline:
             for _, rec in rows
         ]
         analyses = await asyncio.to_thread(self.analyzer.full, docs, langs, fast)
-        for (_, rec), analysis in zip(rows, analyses, strict=True):
-            discovered = [e for e in analysis.entities if e.source == "discovered"]
-            await self.store.articles.add_discovered(
-                EntityInfo(
-                    id=e.id, name=e.name, type=e.type, aliases=tuple(e.matched), source="discovered"
-                )
-                for e in discovered
+        await self.store.articles.add_discovered(
+            EntityInfo(
+                id=e.id, name=e.name, type=e.type, aliases=tuple(e.matched), source="discovered"
             )
-            added = await self.store.articles.save_analysis(rec, analysis, "full")
-            await self.store.streams.add(
-                self.store.keys.enriched_stream,
-                {"id": rec.id, "entities": json.dumps([e.id for e in added])},
-            )
+            for analysis in analyses
+            for e in analysis.entities
+            if e.source == "discovered"
+        )
+        pairs = list(zip((rec for _, rec in rows), analyses, strict=True))
+        added = await self.store.articles.save_analyses(pairs, "full")
+        await self.store.streams.add_many(
+            self.store.keys.enriched_stream,
+            [
+                {"id": rec.id, "entities": json.dumps([e.id for e in new])}
+                for (rec, _), new in zip(pairs, added, strict=True)
+            ],
+        )
         return [eid for eid, _ in entries]
 
     async def fanout(self, entries: Sequence[Entry]) -> list[str]:
-        """Queue one alert per (channel, article) for the channels tracking its entities."""
+        """Queue one alert per (channel, article) for the channels tracking its entities:
+        the subscribers of the whole batch in two round trips, its alerts in one."""
         stage_of = {eid: ("full" if "entities" in fields else "fast") for eid, fields in entries}
-        for eid, rec in await self._records(entries):
-            if not rec.quiet:  # a feed's backlog is indexed without alerts
-                await self.fanout_article(rec)
-            await self.store.delivery.mark_fanned(rec.id, stage_of[eid])
+        rows = await self._records(entries)
+        loud = [rec for _, rec in rows if not rec.quiet]  # a feed's backlog: no alerts
+        await self._queue(loud, [(rec.id, stage_of[eid]) for eid, rec in rows])
         return [eid for eid, _ in entries]
 
     async def fanout_article(self, rec: ArticleRecord) -> list[QueuedAlert]:
-        queued = []
-        by_channel = await self.store.subscriptions.subscribers_for(rec.entities)
-        for channel, ents in by_channel.items():
-            alert = QueuedAlert(channel, rec.id, tuple(e.id for e in ents))
-            address = ChannelAddress.try_parse(channel)
-            if address is None:  # /grok track refuses these: only an old or hand-made entry
-                logger.error("subscription with malformed channel id %r ignored", channel)
-                continue
-            platform = address.platform
-            if await self.store.delivery.queue_alert(platform, alert):
-                queued.append(alert)
-                logger.info(
-                    "alert queued: %s → %s (%s)", rec.id, channel, ",".join(alert.entity_ids)
+        """Queue the alerts of one article (what `fanout` does for a batch)."""
+        return await self._queue([rec], [])
+
+    async def _queue(
+        self, records: Sequence[ArticleRecord], fanned: Sequence[tuple[str, str]]
+    ) -> list[QueuedAlert]:
+        subscribers = await self.store.subscriptions.subscribers_for_many(
+            [rec.entities for rec in records]
+        )
+        alerts: list[tuple[str, QueuedAlert]] = []
+        for rec, by_channel in zip(records, subscribers, strict=True):
+            for channel, ents in by_channel.items():
+                address = ChannelAddress.try_parse(channel)
+                if address is None:  # /grok track refuses these: only an old or hand-made entry
+                    logger.error("subscription with malformed channel id %r ignored", channel)
+                    continue
+                alerts.append(
+                    (address.platform, QueuedAlert(channel, rec.id, tuple(e.id for e in ents)))
                 )
+        done = await self.store.delivery.queue_alerts(alerts, fanned)
+        queued = [alert for (_, alert), new in zip(alerts, done, strict=True) if new]
+        for alert in queued:
+            logger.info(
+                "alert queued: %s → %s (%s)",
+                alert.article_id,
+                alert.channel,
+                ",".join(alert.entity_ids),
+            )
         return queued
 
     def _deliverer(self, platform: str) -> object:
@@ -191,18 +208,29 @@ class Pipeline:
         return deliver
 
     async def deliver(self, platform: str, entries: Sequence[Entry]) -> list[str]:
-        """Send queued alerts; an entry is acknowledged once its alert is recorded as sent."""
+        """Send queued alerts; an entry is acknowledged once its alert is recorded as sent.
+
+        Channels are served concurrently, each one's entries in stream order (the
+        transport paces each channel)."""
         transport = self.transports[platform]
-        finished = []
-        for eid, fields in entries:
-            try:
-                if await self._deliver_one(transport, fields):
-                    finished.append(eid)
-            except Exception:
-                # One bad entry must not hold back the others: it stays pending, is retried,
-                # and goes to the dead letters after max_attempts.
-                logger.exception("alert entry %s could not be delivered", eid)
-        return finished
+        by_channel: dict[str, list[Entry]] = {}
+        for entry in entries:
+            by_channel.setdefault(entry[1].get("channel", ""), []).append(entry)
+
+        async def one_channel(batch: list[Entry]) -> set[str]:
+            finished = set()
+            for eid, fields in batch:
+                try:
+                    if await self._deliver_one(transport, fields):
+                        finished.add(eid)
+                except Exception:
+                    # One bad entry must not hold back the others: it stays pending, is
+                    # retried, and goes to the dead letters after max_attempts.
+                    logger.exception("alert entry %s could not be delivered", eid)
+            return finished
+
+        done = set().union(*await asyncio.gather(*map(one_channel, by_channel.values())))
+        return [eid for eid, _ in entries if eid in done]
 
     async def _deliver_one(self, transport: Transport, fields: dict[str, str]) -> bool:
         """Deliver one queued alert; True when it is done with (sent now or before)."""

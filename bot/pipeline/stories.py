@@ -13,7 +13,8 @@ Otherwise it opens a new story named after its title.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 
 from bot.store import Store
 from handlers.model import ArticleRecord, EntityResult
@@ -26,11 +27,17 @@ WINDOW_DAYS = 10
 CENTRAL = {"medium", "high"}
 PER_ENTITY = 150  # articles read per central entity when looking for the same event
 CANDIDATES = 60  # articles compared, those sharing the most entities first
+KNOWN = 50_000  # articles whose weights and story this process keeps (LRU) to compare with
 
 
 def entity_weights(entities: Sequence[EntityResult]) -> dict[str, float]:
     """Catalog entities weighted by salience (discovered names are too noisy to group on)."""
-    return {e.id: max(0.05, e.salience) for e in entities if e.source == "catalog"}
+    return weights({e.id: e.salience for e in entities if e.source == "catalog"})
+
+
+def weights(salience: Mapping[str, float]) -> dict[str, float]:
+    """Catalog entity id → salience, as weights (a passing mention still counts a little)."""
+    return {k: max(0.05, v) for k, v in salience.items()}
 
 
 def weighted_jaccard(a: dict[str, float], b: dict[str, float]) -> float:
@@ -48,6 +55,16 @@ class StoryAssigner:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # article id → (weights, story) of the articles assigned or read lately: a story
+        # is never changed once set and the catalog entities only by the fast pass, so
+        # what is kept here stays true; the others are read from the store
+        self._known: OrderedDict[str, tuple[dict[str, float], str]] = OrderedDict()
+
+    def _keep(self, article_id: str, w: dict[str, float], story: str) -> None:
+        self._known[article_id] = (w, story)
+        self._known.move_to_end(article_id)
+        while len(self._known) > KNOWN:
+            self._known.popitem(last=False)
 
     async def assign(self, rec: ArticleRecord) -> str:
         """The story id of `rec` (assigning it on first call; idempotent afterwards)."""
@@ -58,6 +75,7 @@ class StoryAssigner:
             story = "s-" + rec.id
             logger.info("article %s opens story %s", rec.id, story)
         await self.store.stories.add_article(rec, story, rec.title)
+        self._keep(rec.id, entity_weights(rec.entities), story)
         return story
 
     async def _near_duplicate(self, rec: ArticleRecord) -> str | None:
@@ -95,13 +113,20 @@ class StoryAssigner:
         mine = entity_weights(rec.entities)
         best: tuple[float, str] | None = None
         shared.sort(key=lambda aid: -counts[aid])  # most shared entities first
-        for _, entities, story in await self.store.stories.entities_and_story(shared[:CANDIDATES]):
-            if not story:
-                continue
-            score = weighted_jaccard(mine, entity_weights(entities))
+        for w, story in await self._weights_and_stories(shared[:CANDIDATES]):
+            score = weighted_jaccard(mine, w)
             if score >= SAME_EVENT and (best is None or score > best[0]):
                 best = (score, story)
         if best:
             logger.info("article %s joins story %s (entity overlap %.2f)", rec.id, best[1], best[0])
             return best[1]
         return None
+
+    async def _weights_and_stories(self, ids: Sequence[str]) -> list[tuple[dict[str, float], str]]:
+        """(weights, story) of the candidates in `ids` order; those without a story left out."""
+        missing = [aid for aid in ids if aid not in self._known]
+        if missing:
+            for aid, salience, story in await self.store.stories.salience_and_story(missing):
+                if story:
+                    self._keep(aid, weights(salience), story)
+        return [self._known[aid] for aid in ids if aid in self._known]

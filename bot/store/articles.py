@@ -111,6 +111,25 @@ class ArticleRepository(Repository):
         pass keeps the fast pass's catalog results and adds to them. Returns the entities
         that this call added to the article (all of them on the fast pass).
         """
+        return (await self.save_analyses([(record, analysis)], stage))[0]
+
+    async def save_analyses(
+        self, pairs: Sequence[tuple[ArticleRecord, Analysis]], stage: str
+    ) -> list[list[EntityResult]]:
+        """`save_analysis` for a batch, in one MULTI (one round trip); per article, the
+        entities it added."""
+        if not pairs:
+            return []
+        added_all = []
+        async with self.r.pipeline(transaction=True) as pipe:
+            for record, analysis in pairs:
+                added_all.append(self._queue_analysis(pipe, record, analysis, stage))
+            await pipe.execute()
+        return added_all
+
+    def _queue_analysis(
+        self, pipe: Client, record: ArticleRecord, analysis: Analysis, stage: str
+    ) -> list[EntityResult]:
         when = timestamp(record)
         known = {e.id: e for e in record.entities}
         merged = dict(known)
@@ -129,14 +148,12 @@ class ArticleRepository(Repository):
             )
         if analysis.title and not record.title:
             fields["title"] = analysis.title
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.article(record.id), mapping=fields)
-            for ent in merged.values():
-                pipe.zadd(self.keys.entity_articles(ent.id), {record.id: when})
-            if stage == "fast":
-                for term, weight in term_weights(record).items():
-                    pipe.zadd(self.keys.term(term), {record.id: weight})
-            await pipe.execute()
+        pipe.hset(self.keys.article(record.id), mapping=fields)
+        for ent in merged.values():
+            pipe.zadd(self.keys.entity_articles(ent.id), {record.id: when})
+        if stage == "fast":
+            for term, weight in term_weights(record).items():
+                pipe.zadd(self.keys.term(term), {record.id: weight})
         return added
 
     # ------------------------------------------------- discovered entities

@@ -7,7 +7,7 @@ alerts."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.store.base import Client, Repository, iso
@@ -47,25 +47,55 @@ class DeliveryRepository(Repository):
     # ----------------------------------------------------------------- alerts
     async def queue_alert(self, platform: str, alert: QueuedAlert) -> bool:
         """Put an alert in the platform's outbox unless one was queued already; atomic."""
+        return (await self.queue_alerts([(platform, alert)]))[0]
+
+    async def queue_alerts(
+        self,
+        alerts: Sequence[tuple[str, QueuedAlert]],
+        fanned: Sequence[tuple[str, str]] = (),
+    ) -> list[bool]:
+        """`queue_alert` for a batch of (platform, alert), in order, in one round trip;
+        then the `mark_fanned` of (article id, stage) pairs, after the alerts. Each alert
+        is still queued by its own atomic script (once per channel and article, ever)."""
+        if not alerts and not fanned:
+            return []
+        calls = [self._alert_call(platform, alert) for platform, alert in alerts]
+        if self.keys.cluster:  # redis-py runs no script inside a cluster pipeline
+            queued = [bool(await self._queue_alert(keys=k, args=a)) for k, a in calls]
+            async with self.r.pipeline(transaction=False) as pipe:
+                for article_id, stage in fanned:
+                    self._mark_fanned(pipe, article_id, stage)
+                await pipe.execute()
+            return queued
+        async with self.r.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                await self._queue_alert(keys=keys, args=args, client=pipe)  # buffered
+            for article_id, stage in fanned:
+                self._mark_fanned(pipe, article_id, stage)
+            results = await pipe.execute()
+        return [bool(x) for x in results[: len(alerts)]]
+
+    def _alert_call(self, platform: str, alert: QueuedAlert) -> tuple[list[str], list[str]]:
+        """The KEYS and ARGV of the queueing script for one alert."""
         entities = json.dumps(list(alert.entity_ids))
         record = json.dumps({"channel": alert.channel, "entities": list(alert.entity_ids)})
-        queued = await self._queue_alert(
-            keys=[
-                self.keys.alerted(alert.channel),
-                self.keys.outbox(platform),
-                self.keys.queued_alerts(alert.article_id),
-                self.keys.stats,
-            ],
-            args=[alert.article_id, alert.channel, entities, record],
-        )
-        return bool(queued)
+        keys = [
+            self.keys.alerted(alert.channel),
+            self.keys.outbox(platform),
+            self.keys.queued_alerts(alert.article_id),
+            self.keys.stats,
+        ]
+        return keys, [alert.article_id, alert.channel, entities, record]
 
     async def mark_fanned(self, article_id: str, stage: str) -> None:
         """Record that the fan-out has queued the alerts of an analysis pass."""
+        await self.queue_alerts([], [(article_id, stage)])
+
+    def _mark_fanned(self, pipe: Client, article_id: str, stage: str) -> None:
         if stage == "full":
-            await self.r.hset(self.keys.article(article_id), "fanned", "full")
+            pipe.hset(self.keys.article(article_id), "fanned", "full")
         else:  # never downgrade "full"
-            await self.r.hsetnx(self.keys.article(article_id), "fanned", "fast")
+            pipe.hsetnx(self.keys.article(article_id), "fanned", "fast")
 
     async def queued_alerts(self, article_id: str) -> list[QueuedAlert]:
         """The alerts the fan-out queued for an article (for ingest reports)."""

@@ -81,6 +81,28 @@ class StoryRepository(Repository):
             for article_id, (raw_ents, story) in zip(ids, rows, strict=True)
         ]
 
+    async def salience_and_story(
+        self, ids: Sequence[str]
+    ) -> list[tuple[str, dict[str, float], str | None]]:
+        """(id, catalog entity id → salience, story) of articles: what story assignment
+        compares, read without building the full entity records."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hmget(self.keys.article(article_id), "entities", "story")
+            rows = await pipe.execute()
+        return [
+            (
+                article_id,
+                {
+                    e["id"]: float(e.get("salience", 0.0))
+                    for e in json.loads(raw_ents or "[]")
+                    if e.get("source", "catalog") == "catalog"
+                },
+                story.decode() if story else None,
+            )
+            for article_id, (raw_ents, story) in zip(ids, rows, strict=True)
+        ]
+
     async def mentioning_near(
         self,
         entity_ids: Sequence[str],

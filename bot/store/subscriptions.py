@@ -73,28 +73,37 @@ class SubscriptionRepository(Repository):
         Costs one set read per entity the article mentions plus one hash read per
         matching (channel, entity): it does not grow with the number of subscriptions.
         """
-        if not entities:
-            return {}
+        return (await self.subscribers_for_many([entities]))[0]
+
+    async def subscribers_for_many(
+        self, articles: Sequence[Sequence[EntityResult]]
+    ) -> list[dict[str, list[EntityResult]]]:
+        """`subscribers_for` of a batch of articles (their entity lists) in two round
+        trips: the entity sets of every article in one pipeline, then every matching
+        (channel, entity) setting in another."""
+        out: list[dict[str, list[EntityResult]]] = [{} for _ in articles]
+        wanted = sorted({ent.id for ents in articles for ent in ents})
+        if not wanted:
+            return out
         async with self.r.pipeline(transaction=False) as pipe:
-            for ent in entities:
-                pipe.smembers(self.keys.subscribers(ent.id))
-            members = await pipe.execute()
-        pairs = [
-            (ch.decode(), ent)
-            for ent, chans in zip(entities, members, strict=True)
-            for ch in sorted(chans)
-        ]
+            for eid in wanted:
+                pipe.smembers(self.keys.subscribers(eid))
+            members = dict(zip(wanted, await pipe.execute(), strict=True))
+        pairs = sorted({(ch.decode(), eid) for eid in wanted for ch in members[eid]})
         if not pairs:
-            return {}
+            return out
         async with self.r.pipeline(transaction=False) as pipe:
-            for channel, ent in pairs:
-                pipe.hget(self.keys.channel_subs(channel), ent.id)
-            settings = await pipe.execute()
-        out: dict[str, list[EntityResult]] = {}
-        for (channel, ent), raw in zip(pairs, settings, strict=True):
-            if raw is None:
-                continue  # untracked between the two reads
-            min_level = json.loads(raw).get("min_level", "low")
-            if _level_rank(ent.level) >= _level_rank(min_level):
-                out.setdefault(channel, []).append(ent)
+            for channel, eid in pairs:
+                pipe.hget(self.keys.channel_subs(channel), eid)
+            raw_settings = dict(zip(pairs, await pipe.execute(), strict=True))
+        for i, ents in enumerate(articles):
+            for ent in ents:
+                for ch in sorted(members[ent.id]):
+                    channel = ch.decode()
+                    raw = raw_settings[(channel, ent.id)]
+                    if raw is None:
+                        continue  # untracked between the two reads
+                    min_level = json.loads(raw).get("min_level", "low")
+                    if _level_rank(ent.level) >= _level_rank(min_level):
+                        out[i].setdefault(channel, []).append(ent)
         return out
