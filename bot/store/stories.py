@@ -127,14 +127,18 @@ class StoryRepository(Repository):
                         start=0,
                         num=per_entity,
                     )
-            pipe.smembers(self.keys.undated)
-            *rows, undated_raw = await pipe.execute()
+            if published_at is not None:  # only a dated article needs the undated ones
+                pipe.smembers(self.keys.undated)
+            results = await pipe.execute()
+        rows = results[: len(entity_ids)]
+        found = [{aid.decode() for aid in row} for row in rows]
+        undated_raw = results[len(entity_ids)] if published_at is not None else set()
         undated = sorted(u.decode() for u in undated_raw)[:max_undated]
-        out = []
-        for eid, row in zip(entity_ids, rows, strict=True):
-            found = {aid.decode() for aid in row}
-            if published_at is not None and undated:
-                scores = await self.r.zmscore(self.keys.entity_articles(eid), undated)
-                found |= {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
-            out.append(found)
-        return out
+        if undated:  # which of them mention each entity, in one round trip
+            async with self.r.pipeline(transaction=False) as pipe:
+                for eid in entity_ids:
+                    pipe.zmscore(self.keys.entity_articles(eid), undated)
+                all_scores = await pipe.execute()
+            for ids, scores in zip(found, all_scores, strict=True):
+                ids |= {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
+        return found
