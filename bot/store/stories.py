@@ -68,10 +68,7 @@ class StoryRepository(Repository):
         self, ids: Sequence[str]
     ) -> list[tuple[str, list[EntityResult], str | None]]:
         """(id, entities, story) of articles, without loading their text."""
-        async with self.r.pipeline(transaction=False) as pipe:
-            for article_id in ids:
-                pipe.hmget(self.keys.article(article_id), "entities", "story")
-            rows = await pipe.execute()
+        rows = await self._entities_and_story_fields(ids)
         return [
             (
                 article_id,
@@ -81,15 +78,20 @@ class StoryRepository(Repository):
             for article_id, (raw_ents, story) in zip(ids, rows, strict=True)
         ]
 
+    async def _entities_and_story_fields(self, ids: Sequence[str]) -> list[list[bytes | None]]:
+        """The raw `entities` and `story` fields of articles, in one round trip."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hmget(self.keys.article(article_id), "entities", "story")
+            rows: list[list[bytes | None]] = await pipe.execute()
+        return rows
+
     async def salience_and_story(
         self, ids: Sequence[str]
     ) -> list[tuple[str, dict[str, float], str | None]]:
         """(id, catalog entity id → salience, story) of articles: what story assignment
         compares, read without building the full entity records."""
-        async with self.r.pipeline(transaction=False) as pipe:
-            for article_id in ids:
-                pipe.hmget(self.keys.article(article_id), "entities", "story")
-            rows = await pipe.execute()
+        rows = await self._entities_and_story_fields(ids)
         return [
             (
                 article_id,

@@ -18,19 +18,9 @@ from bot.app import App
 from bot.settings import Settings
 from bot.transports.slack import SlackTransport
 from tests.slack_fake import FakeSlack
+from tests.test_pipeline import GROK_FR
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
-GROK_FR = """---
-title: xAI ouvre le code de Grok
-source: Le Veilleur Tech
-date: 2024-03-17
-url: https://example.org/veilleur/grok-ouvert
-lang: fr
----
-La start-up xAI d'Elon Musk a publié dimanche les poids de Grok-1 sous licence Apache 2.0.
-Le modèle compte 314 milliards de paramètres.
-"""
 
 
 def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
