@@ -141,8 +141,19 @@ def _user_words(request: CommandRequest) -> str:
 def parse_command(line: str, *, lang: str = "en") -> CommandRequest:
     """Parse a command line as typed in a chat. Raises ParseError with the reply text.
 
-    `lang` is the hint for `reply_language`; the request's `lang` is the language decided."""
-    lang = reply_language(" ".join(line.split()[2:]), lang)
+    `lang` is the hint that `dispatch` decides the reply language from; it stays the
+    request's `lang` until then. An error is worded in the language `reply_language`
+    decides from the line's own words."""
+    try:
+        return _parse(line, lang)
+    except ParseError:
+        decided = reply_language(" ".join(line.split()[2:]), lang)
+        if decided == lang:
+            raise
+        return _parse(line, decided)  # raises again, in the user's language
+
+
+def _parse(line: str, lang: str) -> CommandRequest:
     text = line.strip()
     lowered = text.casefold()
     for prefix in PREFIXES:

@@ -43,6 +43,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Une erreur interne est survenue pendant `/grok {name}` (réf. `{ref}`). "
         "Rien n'a été modifié ; réessayez.",
     },
+    "guild_only": {
+        "en": "grokwatch commands work in server channels, not in direct messages.",
+        "fr": "Les commandes grokwatch s'utilisent dans les salons d'un serveur, pas en message privé.",
+    },
+    "try_again": {
+        "en": "Something went wrong; try again in a moment.",
+        "fr": "Une erreur est survenue ; réessayez dans un instant.",
+    },
     "unknown_entity": {
         "en": "I don't know an entity called “{name}”.{hint}",
         "fr": "Je ne connais pas d'entité nommée « {name} ».{hint}",

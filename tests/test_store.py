@@ -261,8 +261,8 @@ async def test_stories_keep_their_articles_in_time_order(store: Store) -> None:
     assert [r.id for r in await store.stories.articles("s-1")] == [ids[1], ids[0]]
     assert [s.id for s in await store.stories.top()] == ["s-1"]
     assert await store.stories.get("s-none") is None
-    (row,) = await store.stories.entities_and_story([ids[0]])
-    assert row == (ids[0], [], "s-1")
+    (row,) = await store.stories.salience_and_story([ids[0]])
+    assert row == (ids[0], {}, "s-1")
 
 
 async def test_the_one_near_duplicate_lookup(store: Store) -> None:

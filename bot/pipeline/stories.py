@@ -3,7 +3,7 @@ one story can be threaded under its first alert).
 
 An article joins an existing story when it is
   * a near-duplicate of a stored article (MinHash over word 5-shingles, banded LSH kept in
-    Redis sets; estimated Jaccard ≥ NEAR_DUP), or
+    Redis (`bot.store.neardup`); estimated Jaccard ≥ NEAR_DUP), or
   * about the same event: it shares at least two central entities with an article
     published within WINDOW_DAYS, with a salience-weighted entity overlap ≥ SAME_EVENT.
 Entities are language-neutral, so a French and an English report of one event meet.

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bot.store.base import Client, RecordLoader, Repository, timestamp
 from bot.store.keys import Keys
-from handlers.model import ArticleRecord, EntityResult, StoryRecord
+from handlers.model import ArticleRecord, StoryRecord
 
 
 class StoryRepository(Repository):
@@ -64,34 +64,15 @@ class StoryRepository(Repository):
         return [r for r in await self.records.load_many(ids) if r is not None]
 
     # ------------------------------------------------------ assignment reads
-    async def entities_and_story(
-        self, ids: Sequence[str]
-    ) -> list[tuple[str, list[EntityResult], str | None]]:
-        """(id, entities, story) of articles, without loading their text."""
-        rows = await self._entities_and_story_fields(ids)
-        return [
-            (
-                article_id,
-                [EntityResult.from_json(e) for e in json.loads(raw_ents or "[]")],
-                story.decode() if story else None,
-            )
-            for article_id, (raw_ents, story) in zip(ids, rows, strict=True)
-        ]
-
-    async def _entities_and_story_fields(self, ids: Sequence[str]) -> list[list[bytes | None]]:
-        """The raw `entities` and `story` fields of articles, in one round trip."""
-        async with self.r.pipeline(transaction=False) as pipe:
-            for article_id in ids:
-                pipe.hmget(self.keys.article(article_id), "entities", "story")
-            rows: list[list[bytes | None]] = await pipe.execute()
-        return rows
-
     async def salience_and_story(
         self, ids: Sequence[str]
     ) -> list[tuple[str, dict[str, float], str | None]]:
         """(id, catalog entity id → salience, story) of articles: what story assignment
         compares, read without building the full entity records."""
-        rows = await self._entities_and_story_fields(ids)
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hmget(self.keys.article(article_id), "entities", "story")
+            rows = await pipe.execute()
         return [
             (
                 article_id,

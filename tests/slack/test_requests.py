@@ -45,8 +45,9 @@ async def test_help_is_generated_from_the_registry(env: Env) -> None:
     assert "/grok track" in texts(answer) and "/grok tracked" in texts(answer)
 
 
-async def test_bad_signature_is_refused(env: Env) -> None:
-    body = urlencode(
+def help_command(env: Env) -> str:
+    """A `/grok help` slash command body, as Slack posts it."""
+    return urlencode(
         {
             "command": "/grok",
             "text": "help",
@@ -56,6 +57,10 @@ async def test_bad_signature_is_refused(env: Env) -> None:
             "response_url": env.fake.response_url(),
         }
     )
+
+
+async def test_bad_signature_is_refused(env: Env) -> None:
+    body = help_command(env)
     headers = sign(body, secret="not-the-secret")
     status, _, _ = await env.post(body, "application/x-www-form-urlencoded", headers)
     assert status == 401
@@ -66,16 +71,7 @@ async def test_bad_signature_is_refused(env: Env) -> None:
 
 
 async def test_stale_timestamp_is_refused(env: Env) -> None:
-    body = urlencode(
-        {
-            "command": "/grok",
-            "text": "help",
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "U1",
-            "response_url": env.fake.response_url(),
-        }
-    )
+    body = help_command(env)
     stale = int(time.time()) - 6 * 60  # correctly signed, but six minutes old
     status, _, _ = await env.post(body, "application/x-www-form-urlencoded", sign(body, stale))
     assert status == 401

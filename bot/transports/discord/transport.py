@@ -58,6 +58,7 @@ from bot.transports.text import clip
 from handlers.context import CommandRequest
 from handlers.registry import CommandSpec
 from handlers.reply import Reply
+from handlers.texts import t
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -69,15 +70,6 @@ THREAD_NAME_MAX = 100
 _RETRIED_BY_LIBRARY = {500, 502, 504, 524}
 # Discord error code: "A thread has already been created for this message"
 _THREAD_EXISTS = 160004
-
-_GUILD_ONLY = {
-    "en": "grokwatch commands work in server channels, not in direct messages.",
-    "fr": "Les commandes grokwatch s'utilisent dans les salons d'un serveur, pas en message privé.",
-}
-_FAILED = {
-    "en": "Something went wrong; try again in a moment.",
-    "fr": "Une erreur est survenue ; réessayez dans un instant.",
-}
 
 
 def channel_ids(target: str) -> tuple[int, int]:
@@ -240,7 +232,7 @@ class DiscordTransport:
         await interaction.response.defer(ephemeral=refused or not in_guild, thinking=True)
         request = interaction_command(interaction, spec.name, options)
         if not in_guild:
-            reply = Reply.error(_GUILD_ONLY[request.lang])
+            reply = Reply.error(t(request.lang, "guild_only"))
         else:
             reply = await self._handle(request)
         await self.respond(interaction, reply, deferred_ephemeral=refused or not in_guild)
@@ -259,7 +251,7 @@ class DiscordTransport:
             return await self.core.handle(request)
         except Exception:  # dispatch never raises; this is the last line of defence
             logger.exception("discord: /grok %s failed", request.name)
-            return Reply.error(_FAILED.get(request.lang, _FAILED["en"]))
+            return Reply.error(t(request.lang, "try_again"))
 
     async def respond(
         self, interaction: Interaction, reply: Reply, *, deferred_ephemeral: bool
