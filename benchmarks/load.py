@@ -139,6 +139,28 @@ def tree_rss_kb(root: int) -> tuple[int, int, int]:
     return own, pss, redis
 
 
+def tree_cpu_s(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the run process itself, of redis-server and
+    of every other process of the tree (the enrichment children), by those three names."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"run": 0.0, "redis": 0.0, "children": 0.0}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        fields = rest.split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        kind = "run" if pid == root else "redis" if "redis" in name else "children"
+        out[kind] += used
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -194,6 +216,7 @@ class Step:
     rss_kb: int = 0
     pss_kb: int = 0
     redis_rss_kb: int = 0
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per article, by process kind
 
 
 async def post_step(
@@ -345,9 +368,15 @@ async def ramp(args: argparse.Namespace) -> None:
                     step = Step(rate)
                     n = int(rate * args.step)
                     peak[:] = [0, 0, 0]
+                    cpu_before = tree_cpu_s(proc.pid)
                     await post_step(http, base + "/v1/articles", step, articles[offset:], args.step)
                     offset += n
                     await measure(store, step, proc.pid, args.drain)
+                    cpu_after = tree_cpu_s(proc.pid)
+                    step.cpu_ms = {
+                        kind: 1000 * (cpu_after[kind] - cpu_before[kind]) / max(1, n)
+                        for kind in cpu_after
+                    }
                     step.rss_kb, step.pss_kb, step.redis_rss_kb = peak
                     steps.append(step)
                     print(f"  {rate:>4}/s done: {len(step.latencies)} alerts", flush=True)
@@ -369,9 +398,9 @@ def report(steps: list[Step], per_article: float, ceiling: float, metrics: str) 
     print()
     print(
         "| in/s | analyzed/s | backlog | alerts | p50 ms | p99 ms | enrich lag | behind s "
-        "| RSS MB | PSS MB | redis MB | ratio |"
+        "| RSS MB | PSS MB | redis MB | ratio | CPU ms/article: run, redis, enrich |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in steps:
         ratio = s.analyzed_per_s * per_article / ceiling
         print(
@@ -379,12 +408,19 @@ def report(steps: list[Step], per_article: float, ceiling: float, metrics: str) 
             f"| {pct(s.latencies, 0.5):.0f} | {pct(s.latencies, 0.99):.0f} "
             f"| {s.enrich_lag} | {s.enrich_behind_s:.1f} "
             f"| {s.rss_kb / 1024:.0f} | {s.pss_kb / 1024:.0f} | {s.redis_rss_kb / 1024:.0f} "
-            f"| {ratio:.2f} |"
+            f"| {ratio:.2f} | {s.cpu_ms.get('run', 0):.1f}, {s.cpu_ms.get('redis', 0):.1f}, "
+            f"{s.cpu_ms.get('children', 0):.1f} |"
         )
     print(
         f"\nfast path ceiling: {ceiling:,.0f} words/s = {ceiling / per_article:.0f} articles/s "
         f"of {per_article:.0f} words; ratio = analyzed/s × words ÷ ceiling"
     )
+    if steps and steps[0].cpu_ms.get("run"):
+        run_ms = min(s.cpu_ms["run"] for s in steps if s.cpu_ms.get("run"))
+        print(
+            f"alert path: {run_ms:.1f} ms of CPU per article in `run` (API, fast analysis, "
+            f"stories, fan-out, delivery) = {1000 / run_ms:.0f} articles/s per core it has"
+        )
     lag_lines = [ln for ln in metrics.splitlines() if ln.startswith("grokwatch_stage_")]
     if lag_lines:
         print("/metrics at the end:\n  " + "\n  ".join(lag_lines))

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     console_user: str = "console:you"
     language: Literal["en", "fr"] = "en"  # the bot's own words, unless a command is in French
     log_level: str = "WARNING"
-    batch_size: int = Field(default=16, ge=1, le=256)
+    batch_size: int = Field(default=64, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
     # bounded state (bot.pipeline.housekeeping)

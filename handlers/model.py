@@ -327,6 +327,7 @@ class ArticleRecord:
     story: str | None = None  # the story it belongs to
     sentences: list[str] = field(default_factory=list)  # from the analyzer; [0] is the title
     quiet: bool = False  # indexed without alerts (the backlog of a feed's first poll)
+    minhash: str = ""  # its near-duplicate signature as stored, once computed
 
     @property
     def where(self) -> str:

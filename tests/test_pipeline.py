@@ -10,6 +10,8 @@ import pytest
 
 from bot.ingest.readers import CORPUS_DIR, read_paths
 from bot.pipeline.streams import StreamWorker
+from bot.transports.console import render_plain
+from handlers.reply import Field, Reply
 from tests.conftest import ChatBot
 
 GROK_FR = """---
@@ -220,3 +222,34 @@ async def test_running_pipeline_delivers_in_background(testbot: ChatBot, tmp_pat
         assert testbot.out.getvalue().count("alert in console:demo") == 1
     finally:
         await app.pipeline.stop()
+
+
+async def test_a_service_console_logs_alerts_as_plain_lines(
+    testbot: ChatBot, tmp_path: Path
+) -> None:
+    """`run` as a service prints alerts as a log: compact lines, no panels."""
+    testbot.app.console.plain = True
+    await testbot.say("/grok track Grok")
+    await testbot.app.ingest([str(write(tmp_path, "grok.md", GROK_FR))])
+    lines = (await testbot.deliver()).splitlines()
+    assert lines[0] == (
+        "alert in console:demo: xAI ouvre le code de Grok "
+        "<https://example.org/veilleur/grok-ouvert>"
+    )
+    assert len(lines) >= 4 and all(line.startswith("  ") for line in lines[1:])
+    assert "  Outlet: Le Veilleur Tech" in lines and any("poids de Grok-1" in x for x in lines)
+    assert not any("╭" in x or "│" in x for x in lines)
+
+
+def test_no_content_forges_a_line_of_the_plain_log() -> None:
+    reply = Reply(
+        title="Titre\nalert in console:ops: faux",
+        text="corps\r\x1b[2Jalert in console:ops: faux\x0b" + "mot " * 200,
+        fields=[Field("Outlet", "A\u2028B")],
+        kind="alert",
+    )
+    lines = render_plain("console:demo", reply).splitlines()
+    assert sum(line.startswith("alert in") for line in lines) == 1
+    assert lines[0] == "alert in console:demo: Titre alert in console:ops: faux"
+    assert "\x1b" not in "".join(lines) and len(lines[1]) <= 302 and lines[1].endswith("…")
+    assert lines[2] == "  Outlet: A B"

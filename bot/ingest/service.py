@@ -75,14 +75,18 @@ class Ingestor:
                 )
                 logger.info("rejected %s: %s", item.where, item.reason)
                 continue
-            copy_of = None
+            copy_of, signature = None, None
             if near_dups and not await self.store.articles.exists(item.article_id()):
-                copy_of = await self.near_copy_of(item)
+                # computed once: the copy check here, the story assignment later
+                signature = self.store.neardup.signature(item.title, item.text)
+                copy_of = await self.near_copy_of(item, signature)
             if copy_of is not None:
                 logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
                 status, article_id = "duplicate", copy_of
             else:
-                status, article_id = await self.store.articles.add(item, quiet=quiet)
+                status, article_id = await self.store.articles.add(
+                    item, quiet=quiet, signature=signature
+                )
             outcomes.append(
                 IngestOutcome(
                     status=status, id=article_id, path=item.path, url=item.url, title=item.title
@@ -109,13 +113,16 @@ class Ingestor:
             await self.report_alerts(outcomes)
         return outcomes
 
-    async def near_copy_of(self, raw: RawArticle) -> str | None:
+    async def near_copy_of(
+        self, raw: RawArticle, signature: Sequence[int] | None = None
+    ) -> str | None:
         """The stored article whose text `raw` is a near copy of (an updated or
-        re-published item under a new URL), if any."""
+        re-published item under a new URL), if any. `signature`: `raw`'s, if computed."""
         if len(raw.text.split()) < NEAR_COPY_MIN_WORDS:
             return None
         index = self.store.neardup
-        signature = index.signature(raw.title, raw.text)
+        if signature is None:
+            signature = index.signature(raw.title, raw.text)
         matches = await index.matches(signature, NEAR_COPY, limit=NEAR_COPY_CANDIDATES)
         return matches[0].article_id if matches else None
 

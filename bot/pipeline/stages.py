@@ -118,9 +118,9 @@ class Pipeline:
         analyses = await asyncio.to_thread(self.analyzer.fast, docs, langs) if rows else []
         pairs = list(zip((rec for _, rec in rows), analyses, strict=True))
         await self.store.articles.save_analyses(pairs, "fast")  # the batch: one MULTI
-        for rec, analysis in pairs:  # stories in order: each may join an earlier one's
+        for rec, analysis in pairs:
             rec.entities = analysis.entities
-            await self.stories.assign(rec)
+        await self.stories.assign_many([rec for rec, _ in pairs])  # in order, batched
         await self.store.streams.add_many(
             self.store.keys.analyzed_stream, [{"id": rec.id} for rec, _ in pairs]
         )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from bot.store.base import Client, Repository, iso, parse_dt, timestamp
 from bot.store.index import term_weights
 from bot.store.keys import Keys
+from bot.store.neardup import encode_signature
 from handlers.model import Analysis, ArticleRecord, EntityInfo, EntityResult, RawArticle
 
 _ADD_ARTICLE = """
@@ -31,19 +32,31 @@ return {'new', ARGV[1]}
 """
 
 
+# File an article (ARGV[1]) in each sorted set of KEYS with the score ARGV[i + 1]: its
+# entities' (by date) and its terms' (by weight) on the analysis of one article.
+_INDEX = """
+for i = 1, #KEYS do redis.call('ZADD', KEYS[i], ARGV[i + 1], ARGV[1]) end
+return #KEYS
+"""
+
+
 class ArticleRepository(Repository):
     """Articles and their analysis."""
 
     def __init__(self, client: Client, keys: Keys) -> None:
         super().__init__(client, keys)
         self._add = self.r.register_script(_ADD_ARTICLE)
+        self._index = self.r.register_script(_INDEX)
 
-    async def add(self, raw: RawArticle, *, quiet: bool = False) -> tuple[str, str]:
+    async def add(
+        self, raw: RawArticle, *, quiet: bool = False, signature: Sequence[int] | None = None
+    ) -> tuple[str, str]:
         """Store a new article and queue it for analysis, atomically.
 
         Returns (status, id): ("new", its id) or ("duplicate", the id already stored, by
         the same id or the same text under another address). `quiet`: index it as usual
-        but queue no alerts for it (the fan-out skips it).
+        but queue no alerts for it (the fan-out skips it). `signature`: its near-duplicate
+        signature, when the caller computed it (kept, so that analysis does not again).
         """
         article_id = raw.article_id()
         now = datetime.now(UTC)
@@ -62,6 +75,8 @@ class ArticleRepository(Repository):
         }
         if quiet:
             fields["quiet"] = "1"
+        if signature is not None:
+            fields["minhash"] = encode_signature(signature)
         source = raw.source or ""
         keys = [
             self.keys.article(article_id),
@@ -123,11 +138,11 @@ class ArticleRepository(Repository):
         added_all = []
         async with self.r.pipeline(transaction=True) as pipe:
             for record, analysis in pairs:
-                added_all.append(self._queue_analysis(pipe, record, analysis, stage))
+                added_all.append(await self._queue_analysis(pipe, record, analysis, stage))
             await pipe.execute()
         return added_all
 
-    def _queue_analysis(
+    async def _queue_analysis(
         self, pipe: Client, record: ArticleRecord, analysis: Analysis, stage: str
     ) -> list[EntityResult]:
         when = timestamp(record)
@@ -149,11 +164,14 @@ class ArticleRepository(Repository):
         if analysis.title and not record.title:
             fields["title"] = analysis.title
         pipe.hset(self.keys.article(record.id), mapping=fields)
-        for ent in merged.values():
-            pipe.zadd(self.keys.entity_articles(ent.id), {record.id: when})
+        scores = {self.keys.entity_articles(ent.id): when for ent in merged.values()}
         if stage == "fast":
-            for term, weight in term_weights(record).items():
-                pipe.zadd(self.keys.term(term), {record.id: weight})
+            scores |= {self.keys.term(t): w for t, w in term_weights(record).items()}
+        if self.keys.cluster:  # redis-py runs no script inside a cluster pipeline
+            for key, score in scores.items():
+                pipe.zadd(key, {record.id: score})
+        elif scores:  # one command, not one per term: a few hundred fewer to pack and parse
+            await self._index(keys=list(scores), args=[record.id, *scores.values()], client=pipe)
         return added
 
     # ------------------------------------------------- discovered entities
@@ -200,6 +218,7 @@ def _record(row: Mapping[bytes, bytes]) -> ArticleRecord:
         story=d.get("story") or None,
         sentences=json.loads(d.get("sentences") or "[]"),
         quiet=d.get("quiet") == "1",
+        minhash=d.get("minhash", ""),
     )
 
 

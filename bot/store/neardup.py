@@ -101,37 +101,80 @@ class NearDuplicateIndex(Repository):
         """Stored articles at least `threshold` similar, the most similar first (ties in
         id order). `exclude`: an id not to report (the article itself); `limit`: how many
         band candidates to verify at most, in id order."""
-        async with self.r.pipeline(transaction=False) as pipe:
-            for key, field in self.buckets(signature):
-                pipe.hget(key, field)
-            members = await pipe.execute()
-        found = {m for ms in members if ms for m in ms.decode().split(",")}
-        if exclude is not None:
-            found.discard(exclude)
-        candidates = sorted(found)[:limit]
-        if not candidates:
+        return (await self.matches_many([signature], threshold, [exclude], limit=limit))[0]
+
+    async def matches_many(
+        self,
+        signatures: Sequence[Sequence[int]],
+        threshold: float,
+        excludes: Sequence[str | None] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[list[NearMatch]]:
+        """`matches` for a batch of signatures, in two round trips for the whole batch:
+        the band fields of all of them, then the signatures of all their candidates."""
+        if not signatures:
             return []
+        excludes = list(excludes) if excludes is not None else [None] * len(signatures)
+        bucket_lists = [self.buckets(sig) for sig in signatures]
         async with self.r.pipeline(transaction=False) as pipe:
-            for cid in candidates:
+            for buckets in bucket_lists:
+                for key, field in buckets:
+                    pipe.hget(key, field)
+            members = await pipe.execute()
+        per_sig: list[list[str]] = []
+        at = 0
+        for buckets, exclude in zip(bucket_lists, excludes, strict=True):
+            rows = members[at : at + len(buckets)]
+            at += len(buckets)
+            found = {m for ms in rows if ms for m in ms.decode().split(",")}
+            found.discard(exclude or "")
+            per_sig.append(sorted(found)[:limit])
+        wanted = sorted({cid for cands in per_sig for cid in cands})
+        if not wanted:
+            return [[] for _ in signatures]
+        async with self.r.pipeline(transaction=False) as pipe:
+            for cid in wanted:
                 pipe.hmget(self.keys.article(cid), "minhash", "story")
-            rows = await pipe.execute()
+            stored = dict(zip(wanted, await pipe.execute(), strict=True))
         out = []
-        for cid, (raw_sig, story) in zip(candidates, rows, strict=True):
-            if not raw_sig:
-                continue
-            sim = MinHasher.similarity(signature, decode_signature(raw_sig))
-            if sim >= threshold:
-                out.append(NearMatch(cid, story.decode() if story else None, sim))
-        out.sort(key=lambda m: -m.similarity)  # stable: equal ones stay in id order
+        for sig, cands in zip(signatures, per_sig, strict=True):
+            found_matches = []
+            for cid in cands:
+                raw_sig, story = stored[cid]
+                if not raw_sig:
+                    continue
+                sim = MinHasher.similarity(sig, decode_signature(raw_sig))
+                if sim >= threshold:
+                    found_matches.append(NearMatch(cid, story.decode() if story else None, sim))
+            found_matches.sort(key=lambda m: -m.similarity)  # stable: ties stay in id order
+            out.append(found_matches)
         return out
 
     async def remember(self, article_id: str, signature: Sequence[int]) -> None:
         """Keep an article's signature and file it under its bands (idempotent, atomic)."""
-        buckets = self.buckets(signature)
-        await self._remember(
-            keys=[self.keys.article(article_id), *(k for k, _ in buckets)],
-            args=[article_id, encode_signature(signature), *(f for _, f in buckets)],
-        )
+        await self.remember_many([(article_id, signature)])
+
+    async def remember_many(self, items: Sequence[tuple[str, Sequence[int]]]) -> None:
+        """`remember` for a batch, in one round trip (one atomic script per article; on
+        a cluster, where redis-py pipelines no script, one call each)."""
+        calls = []
+        for article_id, signature in items:
+            buckets = self.buckets(signature)
+            calls.append(
+                (
+                    [self.keys.article(article_id), *(k for k, _ in buckets)],
+                    [article_id, encode_signature(signature), *(f for _, f in buckets)],
+                )
+            )
+        if self.keys.cluster:
+            for keys, args in calls:
+                await self._remember(keys=keys, args=args)
+            return
+        async with self.r.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                await self._remember(keys=keys, args=args, client=pipe)  # buffered
+            await pipe.execute()
 
     async def rebuild(self, *, chunk: int = 200) -> int:
         """Schema 2 → 3: file every stored signature the schema-3 way and drop the

@@ -23,15 +23,29 @@ class StoryRepository(Repository):
 
     async def add_article(self, record: ArticleRecord, story_id: str, title: str) -> None:
         """Put an article in a story (creating the story); idempotent."""
-        when = timestamp(record)
+        await self.add_articles([(record, story_id, title)])
+
+    async def add_articles(self, items: Sequence[tuple[ArticleRecord, str, str]]) -> None:
+        """`add_article` for a batch of (record, story, title), in two round trips: one
+        MULTI for the memberships, then the stories' sizes in the ranking."""
+        if not items:
+            return
+        stories: list[str] = []
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(self.keys.story(story_id), "id", story_id)
-            pipe.hsetnx(self.keys.story(story_id), "title", title)
-            pipe.zadd(self.keys.story_articles(story_id), {record.id: when})
-            pipe.hset(self.keys.article(record.id), "story", story_id)
-            await pipe.execute()
-        count = await self.r.zcard(self.keys.story_articles(story_id))
-        await self.r.zadd(self.keys.stories, {story_id: count})
+            for record, story_id, title in items:
+                pipe.hsetnx(self.keys.story(story_id), "id", story_id)
+                pipe.hsetnx(self.keys.story(story_id), "title", title)
+                pipe.zadd(self.keys.story_articles(story_id), {record.id: timestamp(record)})
+                pipe.hset(self.keys.article(record.id), "story", story_id)
+                if story_id not in stories:
+                    stories.append(story_id)
+            for story_id in stories:  # after every membership of the batch
+                pipe.zcard(self.keys.story_articles(story_id))
+            results = await pipe.execute()
+        counts = results[len(results) - len(stories) :]
+        await self.r.zadd(
+            self.keys.stories, {sid: int(n) for sid, n in zip(stories, counts, strict=True)}
+        )
 
     async def get(self, story_id: str) -> StoryRecord | None:
         title = await self.r.hget(self.keys.story(story_id), "title")
@@ -97,31 +111,61 @@ class StoryRepository(Repository):
         """For each entity, the ids of the articles mentioning it within `span_s` of
         `published_at`, newest first, at most `per_entity` (any time when it is None), plus
         the undated ones that mention it (they fit any window; at most `max_undated`)."""
+        found = await self.mentioning_near_many(
+            [(entity_ids, published_at)], span_s, per_entity, max_undated
+        )
+        return found[0]
+
+    async def mentioning_near_many(
+        self,
+        queries: Sequence[tuple[Sequence[str], datetime | None]],
+        span_s: float,
+        per_entity: int,
+        max_undated: int = 2000,
+    ) -> list[list[set[str]]]:
+        """`mentioning_near` for a batch of (entity ids, published_at), in one round trip
+        for the windows (and the undated set, read once), and one for which undated
+        articles mention each entity."""
+        if not queries:
+            return []
+        dated = any(when is not None for _, when in queries)
         async with self.r.pipeline(transaction=False) as pipe:
-            for eid in entity_ids:
-                if published_at is None:  # undated: any time fits, the newest first
-                    pipe.zrevrange(self.keys.entity_articles(eid), 0, per_entity - 1)
-                else:  # within the window, newest first
-                    when = published_at.timestamp()
-                    pipe.zrevrangebyscore(
-                        self.keys.entity_articles(eid),
-                        when + span_s,
-                        when - span_s,
-                        start=0,
-                        num=per_entity,
-                    )
-            if published_at is not None:  # only a dated article needs the undated ones
+            for entity_ids, published_at in queries:
+                for eid in entity_ids:
+                    if published_at is None:  # undated: any time fits, the newest first
+                        pipe.zrevrange(self.keys.entity_articles(eid), 0, per_entity - 1)
+                    else:  # within the window, newest first
+                        when = published_at.timestamp()
+                        pipe.zrevrangebyscore(
+                            self.keys.entity_articles(eid),
+                            when + span_s,
+                            when - span_s,
+                            start=0,
+                            num=per_entity,
+                        )
+            if dated:  # only a dated article needs the undated ones
                 pipe.smembers(self.keys.undated)
             results = await pipe.execute()
-        rows = results[: len(entity_ids)]
-        found = [{aid.decode() for aid in row} for row in rows]
-        undated_raw = results[len(entity_ids)] if published_at is not None else set()
-        undated = sorted(u.decode() for u in undated_raw)[:max_undated]
-        if undated:  # which of them mention each entity, in one round trip
+        undated = sorted(u.decode() for u in results[-1])[:max_undated] if dated else []
+        out: list[list[set[str]]] = []
+        at = 0
+        for entity_ids, _ in queries:
+            rows = results[at : at + len(entity_ids)]
+            at += len(entity_ids)
+            out.append([{aid.decode() for aid in row} for row in rows])
+        # which undated articles mention each entity a dated query asked about
+        asks = sorted({eid for (ids, when) in queries if when is not None for eid in ids})
+        if undated and asks:
             async with self.r.pipeline(transaction=False) as pipe:
-                for eid in entity_ids:
+                for eid in asks:
                     pipe.zmscore(self.keys.entity_articles(eid), undated)
                 all_scores = await pipe.execute()
-            for ids, scores in zip(found, all_scores, strict=True):
-                ids |= {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
-        return found
+            mentions = {
+                eid: {u for u, sc in zip(undated, scores, strict=True) if sc is not None}
+                for eid, scores in zip(asks, all_scores, strict=True)
+            }
+            for (entity_ids, published_at), found in zip(queries, out, strict=True):
+                if published_at is not None:
+                    for eid, ids in zip(entity_ids, found, strict=True):
+                        ids |= mentions[eid]
+        return out
