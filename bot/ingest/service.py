@@ -34,6 +34,36 @@ NEAR_COPY_MIN_WORDS = 40  # shorter texts (teasers) share too many stock phrases
 NEAR_COPY_CANDIDATES = 50  # band candidates verified at most
 
 
+def _rejected(where: str, reason: str) -> IngestOutcome:
+    return IngestOutcome(
+        status="rejected",
+        path=None if is_url(where) else where,
+        url=where if is_url(where) else None,
+        reason=reason,
+    )
+
+
+NOT_UNICODE = "its text has characters that are not valid Unicode (lone surrogates)"
+
+
+def _storable(item: RawArticle | Rejected) -> RawArticle | Rejected:
+    """`item`, or its rejection when its text cannot be stored (nor hashed) as UTF-8."""
+    if isinstance(item, Rejected):
+        return item
+    try:
+        for part in (item.title, item.text, item.url, item.path, item.source):
+            (part or "").encode("utf-8")
+    except UnicodeError:
+        where = _printable(item.url or item.path or f"article “{item.title[:60]}”")
+        logger.info("rejected %s: %s", where, NOT_UNICODE)
+        return Rejected(where, NOT_UNICODE)
+    return item
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class Ingestor:
     """Implements `handlers.ports.IngestService`."""
 
@@ -60,33 +90,52 @@ class Ingestor:
         near_dups: bool = False,
     ) -> list[IngestOutcome]:
         """Store new articles. `quiet`: index without alerts. `near_dups`: an article whose
-        text is a near copy of a stored one is a duplicate too (feeds, URLs, the API)."""
+        text is a near copy of a stored one is a duplicate too (feeds, URLs, the API).
+
+        The batch costs a few round trips whatever its size: which articles are stored
+        already, the near-copy lookups of the others, then the stores (each article still
+        its own atomic script, in order, so a duplicate within the batch is found too)."""
+        items = [_storable(item) for item in items]
+        raws = [item for item in items if isinstance(item, RawArticle)]
+        signatures: dict[int, Sequence[int]] = {}  # position in `raws` → its signature
+        copies: dict[int, str] = {}  # position in `raws` → the stored article it copies
+        if near_dups and raws:
+            stored = await self.store.articles.exist_many([raw.article_id() for raw in raws])
+            checked = [
+                i
+                for i, (raw, known) in enumerate(zip(raws, stored, strict=True))
+                if not known and len(raw.text.split()) >= NEAR_COPY_MIN_WORDS
+            ]
+            index = self.store.neardup
+            # computed once: for the copy check here and the story assignment later
+            sigs = await asyncio.to_thread(
+                lambda: [index.signature(raws[i].title, raws[i].text) for i in checked]
+            )
+            signatures = dict(zip(checked, sigs, strict=True))
+            found = await index.matches_many(sigs, NEAR_COPY, limit=NEAR_COPY_CANDIDATES)
+            copies = {i: ms[0].article_id for i, ms in zip(checked, found, strict=True) if ms}
+        to_store = [i for i in range(len(raws)) if i not in copies]
+        results = await self.store.articles.add_many(
+            [(raws[i], signatures.get(i)) for i in to_store], quiet=quiet
+        )
+        stored_as = dict(zip(to_store, results, strict=True))
         outcomes: list[IngestOutcome] = []
+        at = 0
         for item in items:
             if isinstance(item, Rejected):
-                where = item.where
-                outcomes.append(
-                    IngestOutcome(
-                        status="rejected",
-                        path=None if is_url(where) else where,
-                        url=where if is_url(where) else None,
-                        reason=item.reason,
-                    )
-                )
+                outcomes.append(_rejected(item.where, item.reason))
                 logger.info("rejected %s: %s", item.where, item.reason)
                 continue
-            copy_of, signature = None, None
-            if near_dups and not await self.store.articles.exists(item.article_id()):
-                # computed once: the copy check here, the story assignment later
-                signature = self.store.neardup.signature(item.title, item.text)
-                copy_of = await self.near_copy_of(item, signature)
-            if copy_of is not None:
-                logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
-                status, article_id = "duplicate", copy_of
+            i, at = at, at + 1
+            if i in copies:
+                logger.info("%s is a near copy of %s", item.url or item.title, copies[i])
+                status, article_id = "duplicate", copies[i]
             else:
-                status, article_id = await self.store.articles.add(
-                    item, quiet=quiet, signature=signature
-                )
+                result = stored_as[i]
+                if isinstance(result, UnicodeError):  # _storable let it through
+                    outcomes.append(_rejected(_printable(item.url or item.title), NOT_UNICODE))
+                    continue
+                status, article_id = result
             outcomes.append(
                 IngestOutcome(
                     status=status, id=article_id, path=item.path, url=item.url, title=item.title

@@ -57,7 +57,54 @@ class ArticleRepository(Repository):
         the same id or the same text under another address). `quiet`: index it as usual
         but queue no alerts for it (the fan-out skips it). `signature`: its near-duplicate
         signature, when the caller computed it (kept, so that analysis does not again).
+        Raises UnicodeError for a text Redis cannot be sent (lone surrogates).
         """
+        result = (await self.add_many([(raw, signature)], quiet=quiet))[0]
+        if isinstance(result, UnicodeError):
+            raise result
+        return result
+
+    async def add_many(
+        self, items: Sequence[tuple[RawArticle, Sequence[int] | None]], *, quiet: bool = False
+    ) -> list[tuple[str, str] | UnicodeError]:
+        """`add` for a batch of (article, signature or None), in order, in one round trip;
+        an article whose text cannot be encoded gets its UnicodeError, the others are
+        stored all the same."""
+        calls: list[tuple[list[str], list[str | float]] | UnicodeError] = []
+        for raw, signature in items:
+            try:
+                call = self._add_call(raw, quiet, signature)
+                for arg in call[1]:
+                    if isinstance(arg, str):
+                        arg.encode("utf-8")
+            except UnicodeError as exc:
+                calls.append(exc)
+                continue
+            calls.append(call)
+        valid = [c for c in calls if not isinstance(c, UnicodeError)]
+        if self.keys.cluster:  # redis-py runs no script inside a cluster pipeline
+            replies = [await self._add(keys=k, args=a) for k, a in valid]
+        elif valid:
+            async with self.r.pipeline(transaction=False) as pipe:
+                for keys, args in valid:
+                    await self._add(keys=keys, args=args, client=pipe)  # buffered
+                replies = await pipe.execute()
+        else:
+            replies = []
+        answers = iter(replies)
+        out: list[tuple[str, str] | UnicodeError] = []
+        for planned in calls:
+            if isinstance(planned, UnicodeError):
+                out.append(planned)
+            else:
+                status, stored_id = next(answers)
+                out.append((status.decode(), stored_id.decode()))
+        return out
+
+    def _add_call(
+        self, raw: RawArticle, quiet: bool, signature: Sequence[int] | None
+    ) -> tuple[list[str], list[str | float]]:
+        """The KEYS and ARGV of the storing script for one article."""
         article_id = raw.article_id()
         now = datetime.now(UTC)
         when = raw.published_at or now
@@ -98,8 +145,7 @@ class ArticleRepository(Repository):
         ]
         for k, v in fields.items():
             args += [k, v]
-        status, stored_id = await self._add(keys=keys, args=args)
-        return status.decode(), stored_id.decode()
+        return keys, args
 
     async def load_many(self, ids: Sequence[str]) -> list[ArticleRecord | None]:
         async with self.r.pipeline(transaction=False) as pipe:
@@ -113,6 +159,13 @@ class ArticleRepository(Repository):
 
     async def exists(self, article_id: str) -> bool:
         return bool(await self.r.exists(self.keys.article(article_id)))
+
+    async def exist_many(self, ids: Sequence[str]) -> list[bool]:
+        """Which of `ids` are stored, in one round trip."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.exists(self.keys.article(article_id))
+            return [bool(n) for n in await pipe.execute()]
 
     async def count(self) -> int:
         return int(await self.r.zcard(self.keys.articles))
