@@ -135,7 +135,7 @@ class LibraryBM25:
     def __init__(self, passages: Sequence[Passage]) -> None:
         """Index ``passages`` once."""
         self.passages = passages
-        self.bm25 = BM25Okapi([words(p.sentence) or ["_"] for p in passages])
+        self.bm25 = BM25Okapi([words(p.text) or ["_"] for p in passages])
 
     def rank(self, question: str, limit: int = 5) -> list[tuple[Passage, float]]:
         """The ``limit`` passages with the highest BM25 score, best first."""
@@ -149,7 +149,7 @@ class LibraryBM25:
 
 def holds(passage: Passage, facts: Sequence[str]) -> bool:
     """Whether the passage holds one of the facts (case-insensitive substring)."""
-    text = passage.sentence.casefold()
+    text = passage.text.casefold()
     return any(f.casefold() in text for f in facts)
 
 
@@ -223,7 +223,7 @@ def evaluate(
         )
         if verbose or not good:
             for p, s in ranked[:3]:
-                print(f"      {s:.3f} [{p.index}] {p.sentence[:160]}")
+                print(f"      {s:.3f} [{p.index}] {p.text[:220]}")
     return tally, times
 
 

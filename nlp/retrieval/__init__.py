@@ -36,17 +36,20 @@ The package, by responsibility: :mod:`.passages` (articles cut into passages),
 question), :mod:`.index` (posting lists), :mod:`.ranker` (the two rankers).
 """
 
+from .answers import answer_type, has_answer
 from .passages import Passage, split_passages
 from .questions import Query, question_language
-from .ranker import BM25Baseline, Ranker
-from .units import CONCEPTS, units
+from .ranker import Ranker
+from .units import CONCEPTS, LEXICON, units
 
 __all__ = [
     "CONCEPTS",
-    "BM25Baseline",
+    "LEXICON",
     "Passage",
     "Query",
     "Ranker",
+    "answer_type",
+    "has_answer",
     "question_language",
     "split_passages",
     "units",
