@@ -139,10 +139,13 @@ def has_name(
     types: Mapping[str, str],
     wanted: Collection[str],
     asked: Collection[str],
+    p_title: bool = False,
 ) -> bool:
     """Whether the passage names someone (``wanted`` catalog types) the question does not."""
     if any(e not in query.entities and types.get(e) in wanted for e in entities):
         return True
+    if p_title:
+        return False  # every word of an English headline is capitalised
     # names the catalog does not know; catalog names of another type do not count
     known = {fold(part) for e in entities if types.get(e) not in wanted for part in e.split("-")}
     return any(w not in asked and w not in known for w in _names(text))
@@ -190,9 +193,9 @@ def has_answer(
     if kind == "reason":
         return has_reason(text)
     if kind == "person":
-        return has_name(p.entities, text, query, types, ("person", "organisation"), asked)
+        return has_name(p.entities, text, query, types, ("person", "organisation"), asked, p.index == 0)
     if kind == "organisation":
-        return has_name(p.entities, text, query, types, ("organisation",), asked)
+        return has_name(p.entities, text, query, types, ("organisation",), asked, p.index == 0)
     if kind == "place":
         if any(types.get(e) == "place" for e in p.entities):
             return True

@@ -66,8 +66,9 @@ class Ranker:
     LEXICAL_WEIGHT: Final = 0.5  # weight of the exact-word BM25 ranking in the fusion
     FUSION_K: Final = 20  # reciprocal rank fusion: 1 / (K + rank)
     UNTYPED: Final = 0.5  # confidence kept by a passage without the asked answer type
+    LOOSE: Final = 0.8  # ... by a number without the unit asked
 
-    def __init__(self, catalog: Catalog, *, threshold: float = 0.45) -> None:
+    def __init__(self, catalog: Catalog, *, threshold: float = 0.35) -> None:
         """``threshold``: the best score below which :meth:`answerable` says no.
 
         The default sits between the best score of an unrelated question (about 0.33) and
@@ -183,8 +184,9 @@ class Ranker:
                 continue
             if self.catalog.resolve(token) is not None:
                 continue
-            found = [w for w in words(token) if exact.df(w) or index.df(stem(w))]
-            if words(token) and not found:
+            held = [w for w in words(token) if exact.df(w) or index.df(stem(w))]
+            held += [u for u in units(token, query.lang) if index.df(u)]
+            if words(token) and not held:
                 out.append(token)
         return out
 
@@ -262,19 +264,24 @@ class Ranker:
         head = sorted(fused, key=lambda i: (-fused[i], i))[: self.RERANK]
         kind = answer_type(query)
         asked = {fold(w) for t in tokens for w in re.split(r"[-\s']", t) if w}
-        typed: list[tuple[Passage, float]] = []
-        untyped: list[tuple[Passage, float]] = []
-        for i in head:
+        loose = "number" if kind.startswith("unit:") or kind in ("money", "percent") else ""
+        typed: list[tuple[float, int, Passage]] = []
+        untyped: list[tuple[float, int, Passage]] = []
+        for r, i in enumerate(head):
             p = passages[i]
             confidence = coverage.get(i, 0.0) * (0.0 if query.unknown else 1.0)
+            nxt = passages[i + 1] if p.neighbour else None
             if has_answer(p, p.sentence, query, kind, self._types, asked):
-                typed.append((p if with_next.get(i) else p.alone(), confidence))
-            elif p.neighbour and has_answer(passages[i + 1], p.neighbour, query, kind, self._types, asked):
-                typed.append((p, confidence))
+                typed.append((confidence, r, p if with_next.get(i) else p.alone()))
+            elif nxt and has_answer(nxt, p.neighbour, query, kind, self._types, asked):
+                typed.append((confidence, r, p))
+            elif loose and has_answer(p, p.text, query, loose, self._types, asked):
+                typed.append((confidence * self.LOOSE, r, p))
             else:
-                untyped.append((p.alone(), confidence * self.UNTYPED))
-        ranked = typed + untyped
-        return [(p, round(s, 4)) for p, s in ranked[:limit]]
+                untyped.append((confidence * self.UNTYPED, r, p.alone()))
+        typed.sort(key=lambda c: (-c[0], c[1]))
+        untyped.sort(key=lambda c: (-c[0], c[1]))
+        return [(p, round(s, 4)) for s, _, p in [*typed, *untyped][:limit]]
 
     def answerable(self, ranked: Sequence[tuple[Passage, float]]) -> bool:
         """Whether the best passage answers well enough; False: say "I don't know"."""
