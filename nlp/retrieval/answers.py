@@ -78,6 +78,7 @@ _PERCENT_QUESTION: Final = re.compile(
     r"recul|baiss|hausse|chut)\w*",
     re.IGNORECASE,
 )
+_YEAR: Final = re.compile(r"\b(?:19|20)\d\d\b")
 _MONEY_UNITS: Final = frozenset(["@dollar", "@euro", "@million", "@billion", "@trillion"])
 _NUMBER_UNIT: Final = re.compile(r"^\d[\d.]*$")
 
@@ -107,6 +108,11 @@ def answer_type(query: Query) -> AnswerType:
             return "money"
         return "number"
     return ""
+
+
+def find_years(text: str) -> list[str]:
+    """The years written in ``text``."""
+    return _YEAR.findall(text)
 
 
 def has_reason(text: str) -> bool:
@@ -189,6 +195,8 @@ def has_answer(
     if not kind:
         return True
     if kind == "date":
+        return bool(p.dates) and text == p.sentence or bool(find_years(text))
+    if kind == "span":
         return has_when(p.dates, text)
     if kind == "reason":
         return has_reason(text)

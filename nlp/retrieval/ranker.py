@@ -27,8 +27,15 @@ from ..text import alias_key, fold, normalize_text, stem
 from .answers import answer_type, has_answer
 from .index import Index, IndexCache
 from .passages import Passage
-from .questions import Query, asked_unit, question_kind, question_language, question_tokens
-from .units import STOP, same_numbers, units
+from .questions import (
+    YEAR_UNIT,
+    Query,
+    asked_unit,
+    question_kind,
+    question_language,
+    question_tokens,
+)
+from .units import STOP, cached_units, same_numbers, units
 
 __all__ = ["Ranker"]
 
@@ -66,7 +73,8 @@ class Ranker:
     LEXICAL_WEIGHT: Final = 0.5  # weight of the exact-word BM25 ranking in the fusion
     FUSION_K: Final = 20  # reciprocal rank fusion: 1 / (K + rank)
     UNTYPED: Final = 0.5  # confidence kept by a passage without the asked answer type
-    LOOSE: Final = 0.8  # ... by a number without the unit asked
+    LOOSE: Final = 0.8  # ... by a number without the unit asked, a span of time for a date
+    NEAR_BONUS: Final = 0.15  # the date / number sits right next to the question's words
 
     def __init__(self, catalog: Catalog, *, threshold: float = 0.35) -> None:
         """``threshold``: the best score below which :meth:`answerable` says no.
@@ -190,6 +198,22 @@ class Ranker:
                 out.append(token)
         return out
 
+    def _near(self, query: Query, text: str, lang: str) -> float:
+        """For "when" and "how many": a date or number right next to a word of the question."""
+        if query.kind not in ("when", "count") or not query.terms:
+            return 0.0
+        seq = cached_units(same_numbers(text), lang)
+        asked = set(query.terms)
+        anchors = [i for i, u in enumerate(seq) if u in asked]
+        if query.kind == "when":
+            targets = [i for i, u in enumerate(seq) if u not in asked and YEAR_UNIT.match(u)]
+        else:
+            targets = [i for i, u in enumerate(seq) if u not in asked and u[0].isdigit()]
+        if not anchors or not targets:
+            return 0.0
+        distance = min(abs(a - t) for a in anchors for t in targets)
+        return self.NEAR_BONUS / distance if distance <= 4 else 0.0
+
     def _bm25(self, index: Index, i: int, tf: int) -> float:
         norm = self.K1 * (1 - self.B + self.B * index.lengths[i] / index.average)
         return min(1.25, tf * (1 + self.K1) / (tf + norm))
@@ -265,6 +289,7 @@ class Ranker:
         kind = answer_type(query)
         asked = {fold(w) for t in tokens for w in re.split(r"[-\s']", t) if w}
         loose = "number" if kind.startswith("unit:") or kind in ("money", "percent") else ""
+        loose = "span" if kind == "date" else loose
         typed: list[tuple[float, int, Passage]] = []
         untyped: list[tuple[float, int, Passage]] = []
         for r, i in enumerate(head):
@@ -272,6 +297,7 @@ class Ranker:
             confidence = coverage.get(i, 0.0) * (0.0 if query.unknown else 1.0)
             nxt = passages[i + 1] if p.neighbour else None
             if has_answer(p, p.sentence, query, kind, self._types, asked):
+                confidence += self._near(query, p.sentence, p.lang) * min(1.0, confidence)
                 typed.append((confidence, r, p if with_next.get(i) else p.alone()))
             elif nxt and has_answer(nxt, p.neighbour, query, kind, self._types, asked):
                 typed.append((confidence, r, p))
