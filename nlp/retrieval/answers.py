@@ -57,15 +57,111 @@ _DURATION: Final = re.compile(
 _CAPITALISED: Final = re.compile(r"(?<![\w'-])[A-ZÀ-ÖØ-Þ][\w'’-]*")
 _NOT_NAMES: Final = frozenset(
     fold(w)
-    for w in (
-        "le la les l un une des du de d au aux ce cet cette ces il elle ils elles on en et mais "
-        "selon pour dans sur avec par the a an in on at of for and but this that these those it "
-        "he she they his her its their we our as after before when while if since mr mrs ms m "
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
-        "january february march april may june july august september october november december "
-        "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday "
-        "friday saturday sunday"
-    ).split()
+    for w in [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "en",
+        "et",
+        "mais",
+        "selon",
+        "pour",
+        "dans",
+        "sur",
+        "avec",
+        "par",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "and",
+        "but",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "he",
+        "she",
+        "they",
+        "his",
+        "her",
+        "its",
+        "their",
+        "we",
+        "our",
+        "as",
+        "after",
+        "before",
+        "when",
+        "while",
+        "if",
+        "since",
+        "mr",
+        "mrs",
+        "ms",
+        "m",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
 )
 _MONEY_QUESTION: Final = re.compile(
     r"\b(?:co[ûu]t|co[ûu]te|prix|price|cost|paid|pay|paie|pa[iy]e|vers|lev[ée]|raise|raised|"
@@ -130,7 +226,7 @@ def _names(text: str) -> list[str]:
     out: list[str] = []
     for m in _CAPITALISED.finditer(text):
         before = text[: m.start()].rstrip()
-        if not before or before[-1] in ".!?:«\"“(":
+        if not before or before[-1] in '.!?:«"“(':
             continue  # a sentence's first word is capitalised whatever it is
         word = fold(m.group(0).strip("'’-"))
         if word and word not in _NOT_NAMES:
@@ -195,13 +291,15 @@ def has_answer(
     if not kind:
         return True
     if kind == "date":
-        return bool(p.dates) and text == p.sentence or bool(find_years(text))
+        return (bool(p.dates) and text == p.sentence) or bool(find_years(text))
     if kind == "span":
         return has_when(p.dates, text)
     if kind == "reason":
         return has_reason(text)
     if kind == "person":
-        return has_name(p.entities, text, query, types, ("person", "organisation"), asked, p.index == 0)
+        return has_name(
+            p.entities, text, query, types, ("person", "organisation"), asked, p.index == 0
+        )
     if kind == "organisation":
         return has_name(p.entities, text, query, types, ("organisation",), asked, p.index == 0)
     if kind == "place":

@@ -257,7 +257,11 @@ class Ranker:
                 gathered[i] = gathered.get(i, 0.0) + weight * sat
                 held.setdefault(i, set()).add(unit)
                 j = i - 1
-                if j >= 0 and passages[j].neighbour and passages[j].article_id == passages[i].article_id:
+                if (
+                    j >= 0
+                    and passages[j].neighbour
+                    and passages[j].article_id == passages[i].article_id
+                ):
                     after.setdefault(j, {})[unit] = weight * sat
         coverage: dict[int, float] = {}
         with_next: dict[int, bool] = {}
@@ -312,5 +316,3 @@ class Ranker:
     def answerable(self, ranked: Sequence[tuple[Passage, float]]) -> bool:
         """Whether the best passage answers well enough; False: say "I don't know"."""
         return bool(ranked) and ranked[0][1] >= self.threshold
-
-
