@@ -99,9 +99,9 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
         return Reply(text=t(lang, "ask_none"), kind="info")
     cite = Cites()
     best, _ = ranked[0]
-    text = f"{quote(best.sentence, 500)} [{cite(articles[best.article_id])}]"
+    text = f"{quote(best.text, 600)} [{cite(articles[best.article_id])}]"
     others = [
-        f"- {quote(p.sentence, 300)} [{cite(articles[p.article_id])}]"
+        f"- {quote(p.text, 400)} [{cite(articles[p.article_id])}]"
         for p, score in ranked[1:]
         if p.sentence != best.sentence
     ]

@@ -1,13 +1,16 @@
 """Articles cut into passages: one :class:`Passage` per sentence, what ``/grok ask`` cites.
 
 Sentence 0 is the title. Each passage carries the catalog entities and the dates its sentence
-mentions; a sentence that is only a date ("**Février 2018.**") joins the sentence it introduces.
+mentions, and the sentence that follows it in the article (its ``neighbour``: an answer often
+sits in the next sentence); a sentence that is only a date ("**Février 2018.**") joins the
+sentence it introduces. A title that is only the start of the first sentence, cut short
+("Emad Mostaque has resigned as chief executive of…"), is not a passage of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -31,6 +34,16 @@ class Passage:
     published: date | None = None
     entities: tuple[str, ...] = ()  # catalog ids mentioned in this sentence
     dates: tuple[tuple[int, int | None], ...] = ()  # (year, month) of dates mentioned
+    neighbour: str = ""  # the next sentence of the article ("" for the title and the last)
+
+    @property
+    def text(self) -> str:
+        """The sentence, then its neighbour when the passage carries one: what is shown."""
+        return f"{self.sentence} {self.neighbour}" if self.neighbour else self.sentence
+
+    def alone(self) -> Passage:
+        """The same passage without its neighbour."""
+        return replace(self, neighbour="") if self.neighbour else self
 
 
 def _only_dates(sentence: str, found: Sequence[DateMention]) -> bool:
@@ -75,7 +88,7 @@ def split_passages(
         if not sentence:
             continue
         if index == 1 and passages and passages[0].index == 0:
-            head = passages[0].sentence.rstrip(" .")
+            head = passages[0].sentence.rstrip(" .…").removesuffix("...").rstrip(" ,;:")
             if head and sentence.startswith(head):
                 passages.pop()  # the title is only the start of the first sentence
         found = find_dates(sentence, published, lang)
@@ -94,4 +107,9 @@ def split_passages(
         passages.append(Passage(article_id, sentence, index, lang, published, entities, dates))
     if pending is not None:
         passages.append(pending)
-    return passages
+    return [
+        replace(p, neighbour=passages[i + 1].sentence)
+        if p.index > 0 and i + 1 < len(passages)
+        else p
+        for i, p in enumerate(passages)
+    ]

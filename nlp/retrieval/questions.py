@@ -22,12 +22,13 @@ __all__ = [
     "YEAR_UNIT",
     "Query",
     "QuestionKind",
+    "asked_unit",
     "question_kind",
     "question_language",
     "question_tokens",
 ]
 
-QuestionKind = Literal["when", "who", "which-org", "count", "where", "other"]
+QuestionKind = Literal["when", "who", "which-org", "count", "where", "why", "other"]
 
 _WHEN: Final = re.compile(
     r"\b(?:quand|en quelle ann[ée]e|quelle ann[ée]e|[àa] quelle date|quelle date|depuis quand|"
@@ -36,6 +37,15 @@ _WHEN: Final = re.compile(
     re.IGNORECASE,
 )
 _WHO: Final = re.compile(r"\b(?:qui|who|whom)\b", re.IGNORECASE)
+_WHY: Final = re.compile(
+    r"\b(?:pourquoi|why|pour quelle raison|for what reason|what (?:led|drove|caused)|"
+    r"qu'est-ce qui (?:explique|a pouss[ée])|comment s'explique)\b",
+    re.IGNORECASE,
+)
+_UNIT_AFTER: Final = re.compile(
+    r"\b(?:combien (?:de|d')|how many|quel nombre de|what number of)\s*([^\W\d_][\w-]*)",
+    re.IGNORECASE,
+)
 _WHICH_ORG: Final = re.compile(
     r"\b(?:quelle (?:entreprise|soci[ée]t[ée]|firme|start-?up)|quelles entreprises|"
     r"which (?:company|companies|firm|firms|start-?ups?|tech giant|giant)|what company)\b",
@@ -116,10 +126,14 @@ class Query:
     kind: QuestionKind
     entities: tuple[str, ...]  # catalog ids named in the question
     terms: tuple[str, ...]  # matching units of the rest of the question (see :func:`.units.units`)
+    unit: str = ""  # "how many X" / "combien de X": the unit of X
+    unknown: tuple[str, ...] = ()  # names of the question that no passage holds
 
 
 def question_kind(question: str) -> QuestionKind:
     """What a question asks for: a date, a person, an organisation, a number, a place."""
+    if _WHY.search(question):
+        return "why"
     if _WHEN.search(question):
         return "when"
     if _WHICH_ORG.search(question):
@@ -131,6 +145,12 @@ def question_kind(question: str) -> QuestionKind:
     if _WHERE.search(question):
         return "where"
     return "other"
+
+
+def asked_unit(question: str) -> str:
+    """The word after "how many" / "combien de" ("combien de paramètres" -> "paramètres")."""
+    m = _UNIT_AFTER.search(question)
+    return m.group(1) if m else ""
 
 
 def question_tokens(question: str) -> list[str]:

@@ -18,25 +18,26 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
 from ..catalog import Catalog
 from ..terms import words
-from ..text import alias_key, fold, normalize_text
+from ..text import alias_key, fold, normalize_text, stem
+from .answers import answer_type, has_answer
 from .index import Index, IndexCache
 from .passages import Passage
 from .questions import (
-    NUMBER,
-    NUMBER_WORDS,
     YEAR_UNIT,
     Query,
+    asked_unit,
     question_kind,
     question_language,
     question_tokens,
 )
-from .units import STOP, cached_units, units
+from .units import STOP, cached_units, same_numbers, units
 
-__all__ = ["BM25Baseline", "Ranker"]
+__all__ = ["Ranker"]
 
 _BOILERPLATE: Final = re.compile(
     r"passer au contenu|aller au contenu|skip to (?:main )?content|capture d'[ée]cran|"
@@ -66,12 +67,16 @@ class Ranker:
     ENTITY_WEIGHT: Final = 1.6  # an entity unit weighs this much more than a word of same idf
     ENTITY_FLOOR: Final = 2.0  # and never less than this (common entities still count)
     CONTEXT_CREDIT: Final = 0.4  # share of a unit's weight when only the article holds it
-    TYPE_BONUS: Final = 0.2
-    NEAR_BONUS: Final = 0.15  # the date / number sits right next to the question's words
     EARLY_BONUS: Final = 0.06
-    RERANK: Final = 50  # candidates looked at closely (proximity)
+    RERANK: Final = 40  # fused candidates looked at for the answer type
+    NEIGHBOUR_CREDIT: Final = 0.5  # share of a unit's weight when only the next sentence has it
+    LEXICAL_WEIGHT: Final = 0.5  # weight of the exact-word BM25 ranking in the fusion
+    FUSION_K: Final = 20  # reciprocal rank fusion: 1 / (K + rank)
+    UNTYPED: Final = 0.5  # confidence kept by a passage without the asked answer type
+    LOOSE: Final = 0.8  # ... by a number without the unit asked, a span of time for a date
+    NEAR_BONUS: Final = 0.15  # the date / number sits right next to the question's words
 
-    def __init__(self, catalog: Catalog, *, threshold: float = 0.45) -> None:
+    def __init__(self, catalog: Catalog, *, threshold: float = 0.35) -> None:
         """``threshold``: the best score below which :meth:`answerable` says no.
 
         The default sits between the best score of an unrelated question (about 0.33) and
@@ -80,6 +85,7 @@ class Ranker:
         self.catalog = catalog
         self.threshold = threshold
         self._cache = IndexCache(self._passage_units)
+        self._exact = IndexCache(self._passage_words)
         self._types = {info.id: info.type for info in catalog}
 
     # --- questions ---------------------------------------------------------------------
@@ -134,7 +140,15 @@ class Ranker:
             else:
                 kept.append(token)
         entities = tuple(dict.fromkeys(ident for _, _, ident in spans))
-        return Query(text, lang, kind, entities, tuple(dict.fromkeys(units(" ".join(kept), lang))))
+        unit = units(asked_unit(text), lang)
+        return Query(
+            text,
+            lang,
+            kind,
+            entities,
+            tuple(dict.fromkeys(units(" ".join(kept), lang))),
+            unit[0] if unit else "",
+        )
 
     # --- index -------------------------------------------------------------------------
     @staticmethod
@@ -143,6 +157,10 @@ class Ranker:
         for ident in p.entities:
             counts["#" + ident] += 1
         return counts
+
+    @staticmethod
+    def _passage_words(p: Passage) -> Counter[str]:
+        return Counter(words(same_numbers(p.sentence)))
 
     def _index(self, passages: Sequence[Passage]) -> Index:
         return self._cache.index(passages)
@@ -163,51 +181,62 @@ class Ranker:
             factor *= 0.6
         return factor
 
-    def _type_bonus(self, query: Query, p: Passage) -> float:
-        """Bonus for a sentence holding the kind of thing the question asks for."""
-        if query.kind == "when":
-            return self.TYPE_BONUS if p.dates else 0.0
-        if query.kind in ("who", "which-org"):
-            wanted = ("person", "organisation") if query.kind == "who" else ("organisation",)
-            others = [
-                e for e in p.entities if e not in query.entities and self._types.get(e) in wanted
-            ]
-            return self.TYPE_BONUS if others else 0.0
-        if query.kind == "count":
-            return self.TYPE_BONUS if NUMBER.search(p.sentence) else 0.0
-        if query.kind == "where":
-            places = any(self._types.get(e) == "place" for e in p.entities)
-            return self.TYPE_BONUS if places else 0.0
-        return 0.0
+    def _unknown(self, query: Query, tokens: list[str], index: Index, exact: Index) -> list[str]:
+        """The names of the question that no passage holds: nothing can answer about them."""
+        out: list[str] = []
+        for ident in query.entities:
+            if not index.df("#" + ident) and not exact.df(ident.split("-")[0]):
+                out.append(ident)
+        for i, token in enumerate(tokens):
+            if i == 0 or not token[:1].isupper() or fold(token) in STOP:
+                continue
+            if self.catalog.resolve(token) is not None:
+                continue
+            held = [w for w in words(token) if exact.df(w) or index.df(stem(w))]
+            held += [u for u in units(token, query.lang) if index.df(u)]
+            if words(token) and not held:
+                out.append(token)
+        return out
 
-    def _near_bonus(self, query: Query, p: Passage) -> float:
+    def _near(self, query: Query, text: str, lang: str) -> float:
         """For "when" and "how many": a date or number right next to a word of the question."""
         if query.kind not in ("when", "count") or not query.terms:
             return 0.0
-        seq = cached_units(p.sentence, p.lang)
+        seq = cached_units(same_numbers(text), lang)
         asked = set(query.terms)
         anchors = [i for i, u in enumerate(seq) if u in asked]
         if query.kind == "when":
-            targets = [i for i, u in enumerate(seq) if YEAR_UNIT.match(u)]
+            targets = [i for i, u in enumerate(seq) if u not in asked and YEAR_UNIT.match(u)]
         else:
-            targets = [
-                i
-                for i, u in enumerate(seq)
-                if u not in asked and (u[0].isdigit() or u in NUMBER_WORDS)
-            ]
+            targets = [i for i, u in enumerate(seq) if u not in asked and u[0].isdigit()]
         if not anchors or not targets:
             return 0.0
         distance = min(abs(a - t) for a in anchors for t in targets)
         return self.NEAR_BONUS / distance if distance <= 4 else 0.0
 
+    def _bm25(self, index: Index, i: int, tf: int) -> float:
+        norm = self.K1 * (1 - self.B + self.B * index.lengths[i] / index.average)
+        return min(1.25, tf * (1 + self.K1) / (tf + norm))
+
     def rank(
         self, question: str, passages: Sequence[Passage], limit: int = 5
     ) -> list[tuple[Passage, float]]:
-        """The ``limit`` best passages for ``question``, best first, with their scores."""
+        """The ``limit`` best passages for ``question``, best first, with their confidence.
+
+        Two rankings are fused by rank (reciprocal rank fusion): the weighted coverage of
+        the question's units (stems, FR/EN concepts and entities; the next sentence and the
+        article's title count for part) and Okapi BM25 over the exact folded words. Of the
+        fused head, passages holding an answer of the asked type (:mod:`.answers`) come
+        first; the confidence is the coverage, lowered when the type is missing, zero when
+        a name of the question is nowhere in the passages.
+        """
         if not passages or limit <= 0:
             return []
         index = self._index(passages)
+        exact = self._exact.index(passages)
         query = self.query(question)
+        tokens = question_tokens(query.text)
+        query = replace(query, unknown=tuple(self._unknown(query, tokens, index, exact)))
         weights: dict[str, float] = {}
         missing = math.log(1.0 + (len(passages) + 0.5) / 0.5)
         for unit in query.terms:
@@ -221,63 +250,69 @@ class Ranker:
             return []
         gathered: dict[int, float] = {}
         held: dict[int, set[str]] = {}
+        after: dict[int, dict[str, float]] = {}  # units held by the next sentence only
         for unit, weight in weights.items():
             for i, tf in index.postings.get(unit, ()):
-                if unit.startswith("#"):
-                    sat = 1.0
-                else:
-                    norm = self.K1 * (1 - self.B + self.B * index.lengths[i] / index.average)
-                    sat = min(1.25, tf * (1 + self.K1) / (tf + norm))
+                sat = 1.0 if unit.startswith("#") else self._bm25(index, i, tf)
                 gathered[i] = gathered.get(i, 0.0) + weight * sat
                 held.setdefault(i, set()).add(unit)
-        scored: list[tuple[float, int]] = []
-        for i, matched in gathered.items():
+                j = i - 1
+                if (
+                    j >= 0
+                    and passages[j].neighbour
+                    and passages[j].article_id == passages[i].article_id
+                ):
+                    after.setdefault(j, {})[unit] = weight * sat
+        coverage: dict[int, float] = {}
+        with_next: dict[int, bool] = {}
+        for i in set(gathered) | set(after):
             p = passages[i]
+            mine = held.get(i, set())
+            matched = gathered.get(i, 0.0)
+            extra = {u: w for u, w in after.get(i, {}).items() if u not in mine}
+            matched += self.NEIGHBOUR_CREDIT * sum(extra.values())
+            with_next[i] = bool(extra)
             about = index.context.get(p.article_id, set())
             for unit, weight in weights.items():
-                if unit not in held[i] and unit in about:
+                if unit not in mine and unit not in extra and unit in about:
                     matched += self.CONTEXT_CREDIT * weight
-            coverage = matched / total
-            score = coverage * self._shape(p, index.lengths[i])
-            if coverage >= 0.25:
-                score += self._type_bonus(query, p) * min(1.0, coverage * 1.5)
-                score += self.EARLY_BONUS / (1.0 + max(p.index - 1, 0) / 4.0)
-            scored.append((score, i))
-        scored.sort(key=lambda si: (-si[0], si[1]))
-        if query.kind in ("when", "count"):
-            head = [
-                (s + self._near_bonus(query, passages[i]) * min(1.0, s), i)
-                for s, i in scored[: self.RERANK]
-            ]
-            scored = sorted(head, key=lambda si: (-si[0], si[1])) + scored[self.RERANK :]
-        return [(passages[i], round(s, 4)) for s, i in scored[:limit]]
+            score = matched / total * self._shape(p, index.lengths[i])
+            score += self.EARLY_BONUS / (1.0 + max(p.index - 1, 0) / 4.0)
+            coverage[i] = score
+        lexical: dict[int, float] = {}
+        for word in dict.fromkeys(words(same_numbers(query.text))):
+            idf = exact.idf(word)
+            for i, tf in exact.postings.get(word, ()):
+                lexical[i] = lexical.get(i, 0.0) + idf * self._bm25(exact, i, tf)
+        fused: dict[int, float] = {}
+        for ranking, weight in ((coverage, 1.0), (lexical, self.LEXICAL_WEIGHT)):
+            order = sorted(ranking, key=lambda i: (-ranking[i], i))
+            for r, i in enumerate(order):
+                fused[i] = fused.get(i, 0.0) + weight / (self.FUSION_K + r + 1)
+        head = sorted(fused, key=lambda i: (-fused[i], i))[: self.RERANK]
+        kind = answer_type(query)
+        asked = {fold(w) for t in tokens for w in re.split(r"[-\s']", t) if w}
+        loose = "number" if kind.startswith("unit:") or kind in ("money", "percent") else ""
+        loose = "span" if kind == "date" else loose
+        typed: list[tuple[float, int, Passage]] = []
+        untyped: list[tuple[float, int, Passage]] = []
+        for r, i in enumerate(head):
+            p = passages[i]
+            confidence = coverage.get(i, 0.0) * (0.0 if query.unknown else 1.0)
+            nxt = passages[i + 1] if p.neighbour else None
+            if has_answer(p, p.sentence, query, kind, self._types, asked):
+                confidence += self._near(query, p.sentence, p.lang) * min(1.0, confidence)
+                typed.append((confidence, r, p if with_next.get(i) else p.alone()))
+            elif nxt and has_answer(nxt, p.neighbour, query, kind, self._types, asked):
+                typed.append((confidence, r, p))
+            elif loose and has_answer(p, p.text, query, loose, self._types, asked):
+                typed.append((confidence * self.LOOSE, r, p))
+            else:
+                untyped.append((confidence * self.UNTYPED, r, p.alone()))
+        typed.sort(key=lambda c: (-c[0], c[1]))
+        untyped.sort(key=lambda c: (-c[0], c[1]))
+        return [(p, round(s, 4)) for s, _, p in [*typed, *untyped][:limit]]
 
     def answerable(self, ranked: Sequence[tuple[Passage, float]]) -> bool:
         """Whether the best passage answers well enough; False: say "I don't know"."""
         return bool(ranked) and ranked[0][1] >= self.threshold
-
-
-class BM25Baseline:
-    """Plain Okapi BM25 over whole sentences (folded words, stop words out, no stemming)."""
-
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
-        """Okapi parameters ``k1`` and ``b``."""
-        self.k1 = k1
-        self.b = b
-        self._cache = IndexCache(lambda p: Counter(words(p.sentence)))
-
-    def rank(
-        self, question: str, passages: Sequence[Passage], limit: int = 5
-    ) -> list[tuple[Passage, float]]:
-        """The ``limit`` passages with the highest BM25 score, best first."""
-        if not passages or limit <= 0:
-            return []
-        index = self._cache.index(passages)
-        scores: dict[int, float] = {}
-        for term in dict.fromkeys(words(question)):
-            idf = index.idf(term)
-            for i, tf in index.postings.get(term, ()):
-                norm = self.k1 * (1 - self.b + self.b * index.lengths[i] / index.average)
-                scores[i] = scores.get(i, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [(passages[i], round(s, 4)) for i, s in best]

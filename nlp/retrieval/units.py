@@ -4,17 +4,25 @@ A text's units are the stems (:func:`nlp.terms.terms`, :func:`nlp.text.stem`) of
 stop words and question words left out (:data:`STOP`); a small FR<->EN concept map
 (:data:`CONCEPTS`) then merges the story's key words across languages ("plainte", "procès",
 "lawsuit", "sued" -> one unit "@sue"), with month names and small number words, so that a
-French question can find an English sentence and back.
+French question can find an English sentence and back. The general news vocabulary of
+both languages (roles, money, law, companies, verbs of the news: "patron", "PDG", "boss",
+"CEO" -> "@lead"; "filiale", "subsidiary"; "lancé", "launched") is data, in
+``nlp/data/lexicon.txt`` (:data:`LEXICON`), read with the same rules.
+
+Numbers are written alike in both languages before they become units: "1,3" and "1.3"
+give "1.3", "30 000" and "30,000" give "30000".
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from pathlib import Path
 from typing import Final
 
 from ..terms import STOPWORDS, terms
 
-__all__ = ["CONCEPTS", "STOP", "cached_units", "units"]
+__all__ = ["CONCEPTS", "LEXICON", "STOP", "cached_units", "load_lexicon", "units"]
 
 QUESTION_WORDS: Final = (
     "quel quelle quels quelles lequel laquelle lesquels combien comment pourquoi quoi "
@@ -114,10 +122,34 @@ CONCEPTS: Final[dict[str, str]] = {
 }
 
 
+LEXICON_PATH: Final = Path(__file__).resolve().parent.parent / "data" / "lexicon.txt"
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, str]:
+    """The concepts of a lexicon file: ``name -> "word word:en ..."`` (see the file's head)."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, words = line.partition(":")
+        if not sep or not words.strip():
+            raise ValueError(f"{path}: not 'concept: words': {line!r}")
+        out[name.strip()] = f"{out.get(name.strip(), '')} {words.strip()}".strip()
+    return out
+
+
+LEXICON: Final = load_lexicon()
+"""The general FR<->EN news vocabulary, from ``nlp/data/lexicon.txt``."""
+
+
 def _concept_tables() -> dict[str, dict[str, str]]:
-    """Stem -> concept unit, per language ("" = both); "court:en" is English only."""
+    """Stem -> concept unit, per language ("" = both); "court:en" is English only.
+
+    The story's :data:`CONCEPTS` come first: a stem keeps the first concept that claims it.
+    """
     tables: dict[str, dict[str, str]] = {"": {}, "fr": {}, "en": {}}
-    for concept, words in CONCEPTS.items():
+    for concept, words in [*CONCEPTS.items(), *LEXICON.items()]:
         unit = concept if concept.isdigit() else "@" + concept
         for entry in words.split():
             word, _, lang = entry.partition(":")
@@ -127,6 +159,16 @@ def _concept_tables() -> dict[str, dict[str, str]]:
 
 
 _CONCEPT_OF: Final = _concept_tables()
+_THOUSANDS: Final = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ ,](\d{3}))+(?![\d,]\d)")
+_DECIMAL_COMMA: Final = re.compile(r"(?<=\d),(?=\d)")
+
+
+def same_numbers(text: str) -> str:
+    """Numbers written one way: "30 000" and "30,000" -> "30000", "1,3" -> "1.3"."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    text = _THOUSANDS.sub(lambda m: m.group(0).replace(" ", "").replace(",", ""), text)
+    return _DECIMAL_COMMA.sub(".", text)
 
 
 def units(text: str, lang: str | None = None) -> list[str]:
@@ -138,7 +180,7 @@ def units(text: str, lang: str | None = None) -> list[str]:
     shared = _CONCEPT_OF[""]
     own = _CONCEPT_OF.get(lang or "", {})
     out: list[str] = []
-    for term in terms(text, STOP):
+    for term in terms(same_numbers(text), STOP):
         out.append(own.get(term) or shared.get(term, term))
     return out
 

@@ -1,4 +1,4 @@
-"""Tests of nlp.retrieval: passages, our ranker's features one by one, refusal, BM25."""
+"""Tests of nlp.retrieval: passages, our ranker's features one by one, refusal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from handlers.model import RawArticle
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 from nlp.retrieval import (
-    BM25Baseline,
     Passage,
     Ranker,
     question_language,
@@ -260,23 +259,6 @@ def test_the_index_is_reused_for_the_same_passages(ranker: Ranker, story: list[P
     ranker.rank("xAI", story)
     assert ranker._index(story) is index
     assert ranker._index(list(story)) is not index
-
-
-# --------------------------------------------------------------------------------------
-# BM25 baseline
-# --------------------------------------------------------------------------------------
-
-
-def test_bm25_baseline_sanity(story: list[Passage]) -> None:
-    bm25 = BM25Baseline()
-    ranked = bm25.rank("Jonathan Ross engineer", story, limit=3)
-    assert "Jonathan Ross" in ranked[0][0].sentence
-    scores = [s for _, s in ranked]
-    assert scores == sorted(scores, reverse=True) and scores[0] > 0
-    assert bm25.rank("zzz qqq", story) == []
-    assert bm25.rank("Groq", []) == []
-    # plain BM25 has no stemming nor languages: "fondée" does not find "founded"
-    assert not any("2016" in p.sentence for p, _ in bm25.rank("fondée", story))
 
 
 # --------------------------------------------------------------------------------------
