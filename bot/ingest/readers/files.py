@@ -59,6 +59,19 @@ _RIFF_KINDS: Final = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI
 _UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _NON_ASCII_RE: Final = re.compile(r"[^\x00-\x7f\ufffd]")
+# codecs Python calls text encodings that no page or feed is really written in
+_NOT_CHARSETS: Final = frozenset(
+    {
+        "undefined",
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "mbcs",
+        "oem",
+        "palmos",
+    }
+)
 _CHARSET_RE: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -103,11 +116,26 @@ def _looks_like_text(text: str) -> bool:
     return bad <= max(2, len(text) // 200)
 
 
+def text_codec(name: str) -> str | None:
+    """The codec a declared charset names when it is a text encoding Python has (not
+    ``undefined``, ``idna``, ``base64``...), else None."""
+    try:
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
 def _decode_as(data: bytes, encoding: str) -> str | None:
     """``data`` in ``encoding`` when that reads as text, else None."""
+    codec = text_codec(encoding)
+    if codec is None:
+        return None
     try:
-        text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
+        text = data.decode(codec)
+    except (UnicodeError, ValueError):
         return None
     return text if _looks_like_text(text) else None
 
