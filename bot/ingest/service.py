@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from bot.ingest.fetch import is_url
 from bot.ingest.readers import read_paths
+from bot.ingest.readers.files import scrub
+from bot.ingest.readers.messages import MSG_OUTSIDE
 from bot.pipeline.stages import Pipeline
 from bot.store import Store
 from handlers.model import IngestOutcome, RawArticle, Rejected
@@ -45,12 +48,14 @@ class Ingestor:
         max_bytes: int = 5_000_000,
         wait_timeout: float = 120.0,
         web: WebReader | None = None,
+        ingest_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
         self.max_bytes = max_bytes
         self.wait_timeout = wait_timeout
         self.web = web
+        self.ingest_dir = ingest_dir.resolve() if ingest_dir is not None else None
 
     async def add(
         self,
@@ -75,14 +80,30 @@ class Ingestor:
                 )
                 logger.info("rejected %s: %s", item.where, item.reason)
                 continue
-            copy_of = None
-            if near_dups and not await self.store.articles.exists(item.article_id()):
-                copy_of = await self.near_copy_of(item)
-            if copy_of is not None:
-                logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
-                status, article_id = "duplicate", copy_of
-            else:
-                status, article_id = await self.store.articles.add(item, quiet=quiet)
+            _scrub_article(item)
+            try:
+                copy_of = None
+                if near_dups and not await self.store.articles.exists(item.article_id()):
+                    copy_of = await self.near_copy_of(item)
+                if copy_of is not None:
+                    logger.info("%s is a near copy of %s", item.url or item.title, copy_of)
+                    status, article_id = "duplicate", copy_of
+                else:
+                    status, article_id = await self.store.articles.add(item, quiet=quiet)
+            except (ValueError, TypeError, OverflowError) as exc:
+                # one article the store cannot take (a value no encoder reads) is rejected
+                # and the batch goes on; Redis being down is not caught here
+                logger.warning("article %r not stored: %s: %s", item.title[:80], type(exc), exc)
+                outcomes.append(
+                    IngestOutcome(
+                        status="rejected",
+                        path=item.path,
+                        url=item.url,
+                        title=item.title,
+                        reason=f"the article cannot be stored ({type(exc).__name__})",
+                    )
+                )
+                continue
             outcomes.append(
                 IngestOutcome(
                     status=status, id=article_id, path=item.path, url=item.url, title=item.title
@@ -105,6 +126,36 @@ class Ingestor:
             else:
                 items.extend(await self.web.read_url(url))
         outcomes = await self.add(items, near_dups=bool(urls))
+        if wait:
+            await self.report_alerts(outcomes)
+        return outcomes
+
+    async def ingest_from_chat(self, target: str, *, wait: bool = True) -> list[IngestOutcome]:
+        """What a chat user may ingest: a page or feed URL, or a path inside the ingest
+        folder (`GROKWATCH_INGEST_DIR`, relative to it or absolute). Any other path is
+        refused before it is looked at, with the same reason whether it exists or not, and
+        the paths in the outcomes (and of the stored articles) are relative to the folder,
+        so no reply or alert shows where the folder is on the bot's machine."""
+        target = target.strip()
+        if is_url(target):
+            return await self.ingest_paths([target], wait=wait)
+        root = self.ingest_dir
+        shown = _printable(target)
+        if root is None or not target:
+            outcome = IngestOutcome(status="rejected", path=shown, reason=MSG_OUTSIDE)
+            return [outcome]
+        path = Path(target)
+        given = path if path.is_absolute() else root / path
+        items = await asyncio.to_thread(
+            lambda: list(read_paths([given], max_bytes=self.max_bytes, root=root))
+        )
+        for item in items:
+            if isinstance(item, Rejected):
+                item.where = _relative(item.where, root, shown)
+                item.reason = item.reason.replace(str(root) + os.sep, "")
+            elif item.path:
+                item.path = _relative(item.path, root, shown)
+        outcomes = await self.add(items)
         if wait:
             await self.report_alerts(outcomes)
         return outcomes
@@ -145,3 +196,29 @@ class Ingestor:
             len(article_ids),
             self.wait_timeout,
         )
+
+
+def _printable(text: str) -> str:
+    """A user's path as it can be shown: no NUL, no lone surrogate, at most 200 chars."""
+    return scrub(text)[:200]
+
+
+def _relative(where: str, root: Path, fallback: str) -> str:
+    """`where` (a path, maybe with a `#item` suffix) relative to `root`; `fallback` (what
+    the user typed) for anything that is not inside it."""
+    prefix = str(root) + os.sep
+    if where.startswith(prefix):
+        return where[len(prefix) :] or "."
+    if where == str(root):
+        return "."
+    return fallback
+
+
+def _scrub_article(article: RawArticle) -> None:
+    """Every text field of `article` made storable (`scrub`), whatever reader made it."""
+    article.title = scrub(article.title)
+    article.text = scrub(article.text)
+    for name in ("url", "path", "source", "lang"):
+        value = getattr(article, name)
+        if isinstance(value, str):
+            setattr(article, name, scrub(value))

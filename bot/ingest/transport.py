@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
 
 import httpcore
@@ -93,12 +93,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterator[bytes] | object) -> None:
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _as_httpx():
-            async for part in self._stream:  # type: ignore[attr-defined]
+            async for part in self._stream:
                 yield part
 
     async def aclose(self) -> None:
@@ -151,6 +151,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         )
         with _as_httpx():
             resp = await self.pool.handle_async_request(core)
+        assert isinstance(resp.stream, AsyncIterable)
         return httpx.Response(
             status_code=resp.status,
             headers=resp.headers,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.ingest.readers.messages import (
+    MSG_BAD_PATH,
     MSG_BINARY_MAGIC,
     MSG_BINARY_NUL,
     MSG_BLANK,
@@ -57,6 +58,7 @@ _MAGIC_NUMBERS: Final[tuple[tuple[bytes, str], ...]] = (
 )
 _RIFF_KINDS: Final = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI video"}
 _UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _NON_ASCII_RE: Final = re.compile(r"[^\x00-\x7f\ufffd]")
 # codecs Python calls text encodings that no page or feed is really written in
@@ -84,8 +86,18 @@ def human_size(size: int) -> str:
     return f"{text} {unit}"
 
 
+def scrub(text: str) -> str:
+    """``text`` without what no store or chat platform can carry: a lone surrogate (JSON's
+    ``"\\ud800"``, a feed's ``&#xD800;``) becomes U+FFFD, a NUL goes."""
+    if _SURROGATE_RE.search(text) is not None:
+        text = _SURROGATE_RE.sub("\ufffd", text)
+    return text.replace("\x00", "")
+
+
 def clean_text(text: str) -> str:
-    """Unify newlines, NFC-normalise, strip line ends, keep at most one blank line."""
+    """Unify newlines, NFC-normalise, strip line ends, keep at most one blank line (and
+    :func:`scrub`)."""
+    text = scrub(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\ufeff", "")
     lines = [line.rstrip() for line in text.split("\n")]
@@ -183,6 +195,8 @@ def stat_entry(path: Path) -> os.stat_result | Rejected:
         return Rejected(where, MSG_MISSING.format(path=where))
     except OSError as exc:
         return Rejected(where, MSG_UNREADABLE.format(error=exc.strerror or exc))
+    except ValueError:  # a NUL byte, or a character the file system cannot encode
+        return Rejected(scrub(where), MSG_BAD_PATH)
     if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
         return Rejected(where, MSG_NOT_REGULAR)
     return info
