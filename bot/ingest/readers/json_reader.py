@@ -26,22 +26,22 @@ from handlers.model import RawArticle, Rejected
 _TEXT_FIELDS: Final = ("text", "body", "content")
 
 
-class _Unreadable(Exception):
+class Unreadable(ValueError):
     """JSON that cannot be decoded; the message is the reason, without any place."""
 
 
 def loads(text: str) -> object:
     """``json.loads`` whose every failure on hostile input (bad syntax, nesting deep enough
     to exhaust the stack, an integer past Python's digit limit) is a ``json.JSONDecodeError``
-    or :class:`_Unreadable`, never another exception."""
+    or :class:`Unreadable`, never another exception."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         raise
     except RecursionError:
-        raise _Unreadable(MSG_JSON_TOO_DEEP) from None
+        raise Unreadable(MSG_JSON_TOO_DEEP) from None
     except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
-        raise _Unreadable(MSG_JSON_NUMBER.format(error=str(exc).split(":", 1)[0])) from None
+        raise Unreadable(MSG_JSON_NUMBER.format(error=str(exc).split(":", 1)[0])) from None
 
 
 def parse_json_article(obj: object, where: str) -> RawArticle | Rejected:
@@ -99,7 +99,7 @@ def read_json(text: str, where: str) -> Iterator[RawArticle | Rejected]:
         error = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
         yield Rejected(where, MSG_BAD_JSON_FILE.format(error=error))
         return
-    except _Unreadable as exc:
+    except Unreadable as exc:
         yield Rejected(where, str(exc))
         return
     if isinstance(data, dict) and not any(k in data for k in _TEXT_FIELDS):
@@ -132,7 +132,7 @@ def read_jsonl(text: str, where: str) -> Iterator[RawArticle | Rejected]:
             reason = f"JSON line {number}: not valid JSON (column {exc.colno}: {exc.msg})"
             yield Rejected(line_where, reason)
             continue
-        except _Unreadable as exc:
+        except Unreadable as exc:
             yield Rejected(line_where, f"JSON line {number}: {exc}")
             continue
         yield _in_file(parse_json_article(obj, line_where), where, f"JSON line {number}")
