@@ -219,7 +219,7 @@ async def test_a_second_host_on_the_same_address_gets_its_own_tls_check(certs: P
         async with SafeFetcher(policy, ssl_context=client_ctx) as f:
             ok = await f.fetch(f"https://localhost:{port}/")
             assert ok.kind == "page"
-            with pytest.raises(FetchError, match="(?i)certificate"):
+            with pytest.raises(FetchError, match=r"(?i)certificate"):
                 await f.fetch(f"https://127.0.0.1:{port}/")
             assert (await f.fetch(f"https://localhost:{port}/")).kind == "page"
     finally:

@@ -85,7 +85,7 @@ def _embeds(reply: Reply) -> list[discord.Embed]:
     footer = clip(inert(reply.footer), FOOTER_MAX) if reply.footer else ""
     cap = EMBED_TOTAL_MAX - len(footer)  # every embed leaves room for the footer
     title = (
-        clip(("🔔 " if reply.kind == "alert" else "") + defang(reply.title), TITLE_MAX)
+        clip(("🔔 " if reply.kind == "alert" else "") + inert(reply.title), TITLE_MAX)
         if reply.title
         else None
     )

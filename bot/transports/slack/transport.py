@@ -156,7 +156,7 @@ class SlackTransport:
         """Every Slack request in HTTP mode; bolt checks its signature and timestamp (a
         timestamp that is not a number, or a body that is not UTF-8, is refused here: the
         signature check would raise on it)."""
-        stamp = (request.headers.get("X-Slack-Request-Timestamp") or "0").strip()
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "0").strip()
         if not (stamp.isascii() and stamp.isdigit()):
             return web.Response(status=401, text="invalid X-Slack-Request-Timestamp")
         try:
