@@ -13,7 +13,7 @@ import pytest
 from bot.transports.discord.render import render as discord_render
 from bot.transports.slack.render import render as slack_render
 from bot.transports.text import names_an_address, unmask, web_url
-from handlers.reply import Citation, Field, Reply, defang
+from handlers.reply import Citation, Field, Reply
 from tests.slack.conftest import env, fake  # noqa: F401  (the Slack fixtures)
 from tests.slack.helpers import Env, sign
 
