@@ -105,7 +105,11 @@ class App:
             max_page_fetches=s.feed_page_fetches,
         )
         self.ingestor = Ingestor(
-            self.store, self.pipeline, max_bytes=s.max_file_bytes, web=self.web
+            self.store,
+            self.pipeline,
+            max_bytes=s.max_file_bytes,
+            web=self.web,
+            ingest_dir=s.ingest_dir,
         )
         self.feeds = FeedManager(self.store, self.ingestor, self.web, feed_config(s))
         self.context = HandlerContext(

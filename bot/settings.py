@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "GROKWATCH_SLACK_SIGNING_SECRET"),
     )
     max_file_bytes: int = Field(default=5_000_000, gt=0)
+    ingest_dir: Path | None = Field(
+        default=None,
+        description="the folder whose files chat users may ingest (/grok ingest PATH, a path "
+        "inside it); unset: chat ingests URLs only (the CLI reads any path)",
+    )
     english_model: str | None = None
     console_channel: str = "console:demo"
     console_user: str = "console:you"
@@ -138,7 +143,9 @@ class Settings(BaseSettings):
     # `run`: the fast pass too in child `worker --stage analyze` processes (0: in `run`)
     analyze_processes: int = Field(default=0, ge=0, le=32)
     # Slack
-    slack_http_host: str = "0.0.0.0"  # HTTP mode (no SLACK_APP_TOKEN): where to listen
+    # HTTP mode (no SLACK_APP_TOKEN): where to listen; loopback, behind the HTTPS reverse
+    # proxy Slack needs anyway (0.0.0.0 to listen on every interface)
+    slack_http_host: str = "127.0.0.1"
     slack_http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
     slack_http_path: str = "/slack/events"
     slack_admin_group: str | None = None  # handle of a user group that may change tracking
@@ -197,6 +204,18 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8787, ge=0, le=65535)  # 0: any free port
     api_token: SecretStr | None = None  # POST /v1/articles needs it; unset: ingest API off
     api_max_body_bytes: int = Field(default=5_000_000, gt=0)
+
+    @field_validator("ingest_dir")
+    @classmethod
+    def _check_ingest_dir(cls, value: Path | None) -> Path | None:
+        if value is None or not str(value).strip():
+            return None
+        folder = value.expanduser()
+        if not folder.is_dir():
+            raise ValueError(
+                f"GROKWATCH_INGEST_DIR must be an existing folder ({folder} is not one)"
+            )
+        return folder.resolve()
 
     @field_validator("retention_days", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ entity is to the article, and the sentence that mentions it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from handlers.format import clip, day, outlet, quote, sentence_at
 from handlers.model import ArticleRecord
@@ -58,7 +59,8 @@ def render_alert(
         fields=fields,
         buttons=buttons[:5],
         footer=f"article {article.id}"
-        + (f" · {article.path}" if article.path and not article.url else ""),
+        # the file's name only: where it was on the bot's machine is nobody's business
+        + (f" · {PurePath(article.path).name}" if article.path and not article.url else ""),
         kind="alert",
         thread_key=article.story,  # follow-ups of one story thread under its first alert
     )

@@ -8,7 +8,7 @@ from handlers.context import CommandRequest, HandlerContext
 from handlers.entities import ENTITY, resolve_entity
 from handlers.format import citation, clip, day, outlet, quote
 from handlers.registry import Param, command
-from handlers.reply import Field, Reply
+from handlers.reply import Field, Reply, defang
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
@@ -109,24 +109,31 @@ async def sources(ctx: HandlerContext, req: CommandRequest) -> Reply:
     "ingest",
     Param(
         "path",
-        "a file or folder on the bot's machine, or a page or feed URL",
+        "a page or feed URL, or a file or folder in the bot's ingest folder",
         kind="path",
         rest=True,
-        description_fr="un fichier ou un dossier sur la machine du bot, ou l'adresse d'une page ou d'un flux",
+        description_fr="l'adresse d'une page ou d'un flux, ou un fichier ou un dossier du dossier d'ingestion du bot",
     ),
     manage=True,
     help_fr="Ingérer un fichier, un dossier, une page web ou un flux.",
 )
 async def ingest(ctx: HandlerContext, req: CommandRequest) -> Reply:
-    """Ingest a file or folder of articles (.txt, .md, .html, .json, .jsonl), or the
-    article of a web page or the items of a feed by URL (fetched safely).
+    """Ingest the article of a web page or the items of a feed by URL (fetched safely), or
+    a file or folder of articles (.txt, .md, .html, .json, .jsonl) inside the bot's ingest
+    folder (GROKWATCH_INGEST_DIR; no other path of the bot's machine is read from Discord
+    or Slack).
 
     Alerts for the new articles go to every channel that tracks what they mention.
     """
     if ctx.ingest is None:
         return Reply.error(t(req.lang, "ingest_unavailable"))
     path = req.args["path"].strip().strip("<>")  # Slack wraps links in <>
-    outcomes = await ctx.ingest.ingest_paths([path], wait=True)
+    if req.channel.platform == "console":
+        # the console is the bot's own terminal (`grokwatch demo`, `say`): its user is on
+        # the bot's machine already, as with `grokwatch ingest`, so any path is read
+        outcomes = await ctx.ingest.ingest_paths([path], wait=True)
+    else:
+        outcomes = await ctx.ingest.ingest_from_chat(path, wait=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("new", "duplicate", "rejected")}
     alerts = sum(len(o.alerts) for o in outcomes)
     text = t(
@@ -146,6 +153,6 @@ async def ingest(ctx: HandlerContext, req: CommandRequest) -> Reply:
         lines.append(f"- … {len(outcomes) - 15} more")
     return Reply(
         text=text + ("\n" + "\n".join(lines) if lines else ""),
-        title=t(req.lang, "ingest_title", path=clip(path, 80)),
+        title=t(req.lang, "ingest_title", path=defang(clip(path, 80))),
         kind="error" if outcomes and counts["rejected"] == len(outcomes) else "info",
     )

@@ -117,6 +117,10 @@ class IngestService(Protocol):
         self, paths: Sequence[str], *, wait: bool = True
     ) -> list[IngestOutcome]: ...
 
+    async def ingest_from_chat(self, target: str, *, wait: bool = True) -> list[IngestOutcome]:
+        """A URL, or a path inside the ingest folder (anything else refused, the same
+        whether it exists or not; paths in the outcomes relative to the folder)."""
+
 
 class FeedService(Protocol):
     """The feeds, as the `/grok feeds` handler sees them."""

@@ -10,7 +10,8 @@ from typing import Literal
 
 ReplyKind = Literal["info", "error", "alert"]
 
-_PINGS = re.compile(r"@(everyone|here|channel)\b|<(?=[!@#])", re.IGNORECASE)
+# no word boundary after the name: Discord pings on "@everyone_" and "@here2" too
+_PINGS = re.compile(r"@(everyone|here|channel)|<(?=[!@#])", re.IGNORECASE)
 
 
 def defang(text: str) -> str:

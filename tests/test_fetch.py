@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import AsyncIterator
 
-import httpx
+import httpcore
 import pytest
 
 from bot.ingest.fetch import (
@@ -25,15 +25,23 @@ from tests.web_fake import FakeWeb
 LOOPBACK = ["127.0.0.1/32"]
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """An inner transport that records what would have been sent, and sends nothing."""
+class Recorder(httpcore.AsyncNetworkBackend):
+    """A network under the address guard that records each connection asked of it and
+    opens none (nothing is sent)."""
 
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
+        self.connects: list[tuple[str, int]] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<html>")
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.AsyncNetworkStream:
+        self.connects.append((host, port))
+        raise httpcore.ConnectError("recorded, not connected")
 
 
 @pytest.fixture
@@ -90,48 +98,49 @@ def test_public_addresses_pass() -> None:
 )
 async def test_private_addresses_refused_without_any_connection(url: str) -> None:
     recorder = Recorder()
-    async with SafeFetcher(FetchPolicy(), inner=recorder) as f:
+    async with SafeFetcher(FetchPolicy(), backend=recorder) as f:
         with pytest.raises(BlockedURL, match="refused to fetch"):
             await f.fetch(url)
-    assert recorder.requests == []  # refused before connecting: nothing was sent
+    assert recorder.connects == []  # refused before connecting: nothing was sent
 
 
 async def test_metadata_refused_even_when_private_urls_are_allowed() -> None:
     recorder = Recorder()
-    async with SafeFetcher(FetchPolicy(allow_private=True), inner=recorder) as f:
+    async with SafeFetcher(FetchPolicy(allow_private=True), backend=recorder) as f:
         with pytest.raises(BlockedURL, match="metadata"):
             await f.fetch("http://169.254.169.254/latest/meta-data/")
-        await f.fetch("http://10.0.0.1/page.html")  # allowed by the setting
-    assert [str(r.url) for r in recorder.requests] == ["http://10.0.0.1/page.html"]
+        with pytest.raises(FetchError, match="cannot fetch"):  # allowed by the setting
+            await f.fetch("http://10.0.0.1/page.html")
+    assert recorder.connects == [("10.0.0.1", 80)]
 
 
-async def test_connects_to_the_checked_address_with_the_original_host() -> None:
-    """DNS rebinding: the name is resolved once, by us; httpx gets the checked IP."""
+async def test_connects_to_the_checked_address_with_the_original_host(fake: FakeWeb) -> None:
+    """DNS rebinding: the name is resolved once, by us, and the socket goes to the checked
+    address; the request keeps its name (Host header, connection pool, TLS)."""
     recorder = Recorder()
-    async with SafeFetcher(FetchPolicy.build(allow=["localhost"]), inner=recorder) as f:
-        await f.fetch("http://localhost:8080/a/page.html?x=1")
-    (sent,) = recorder.requests
-    assert ipaddress.ip_address(sent.url.host).is_loopback  # an address, not the name
-    assert sent.url.path == "/a/page.html" and sent.url.query == b"x=1"
-    assert sent.headers["host"] == "localhost:8080"
-    assert sent.headers["user-agent"] == DEFAULT_USER_AGENT
-
-
-async def test_https_keeps_the_name_for_tls() -> None:
-    recorder = Recorder()
-    async with SafeFetcher(FetchPolicy.build(allow=["localhost"]), inner=recorder) as f:
-        await f.fetch("https://localhost/feed")
-    (sent,) = recorder.requests
-    assert sent.extensions["sni_hostname"] == "localhost"
+    async with SafeFetcher(FetchPolicy.build(allow=["localhost"]), backend=recorder) as f:
+        with pytest.raises(FetchError):
+            await f.fetch("http://localhost:8080/a/page.html?x=1")
+    assert recorder.connects
+    assert all(ipaddress.ip_address(host).is_loopback for host, _ in recorder.connects)
+    assert {port for _, port in recorder.connects} == {8080}
+    fake.set("/a/page.html", "<html><body><p>ok</p></body></html>", content_type="text/html")
+    async with SafeFetcher(FetchPolicy.build(allow=["localhost"])) as f:
+        result = await f.fetch(f"http://localhost:{fake.port}/a/page.html?x=1")
+    assert result.url == f"http://localhost:{fake.port}/a/page.html?x=1"
+    (sent,) = fake.requests
+    assert sent.path == "/a/page.html" and sent.query_string == "x=1"
+    assert sent.headers["Host"] == f"localhost:{fake.port}"
+    assert sent.headers["User-Agent"] == DEFAULT_USER_AGENT
 
 
 async def test_only_http_and_https() -> None:
     recorder = Recorder()
-    async with SafeFetcher(FetchPolicy(), inner=recorder) as f:
+    async with SafeFetcher(FetchPolicy(), backend=recorder) as f:
         for url in ("file:///etc/passwd", "ftp://example.org/x", "gopher://x/"):
             with pytest.raises(FetchError):
                 await f.fetch(url)
-    assert recorder.requests == []
+    assert recorder.connects == []
 
 
 async def test_a_redirect_to_a_private_address_is_refused(fake: FakeWeb) -> None:

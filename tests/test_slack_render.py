@@ -191,7 +191,8 @@ def test_article_text_can_never_ping_or_mention() -> None:
 
 def test_markdown_becomes_mrkdwn() -> None:
     out = to_mrkdwn("**bold** and [a link](https://x.org/p?q=1&r=2) and `code`\n- item\n# Head")
-    assert out.startswith("*bold* and <https://x.org/p?q=1&amp;r=2|a link> and `code`")
+    # a markdown link in a Reply's text is content: its characters, never a link
+    assert out.startswith("*bold* and [a link](https://x.org/p?q=1&amp;r=2) and `code`")
     assert "• item" in out and "*Head*" in out
     assert to_mrkdwn("[x](javascript:alert(1))") == "[x](javascript:alert(1))"  # not a link
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.ingest.readers.json_reader import parse_json_article
+from bot.ingest.readers.json_reader import loads, parse_json_article
 from bot.ingest.service import Ingestor
 from bot.store import Store
 from handlers.model import RawArticle, Rejected
@@ -34,6 +34,7 @@ from handlers.model import RawArticle, Rejected
 logger = logging.getLogger(__name__)
 
 MAX_ITEMS = 1000  # articles per request
+READ_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,31 @@ def _authorized(request: web.Request, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body (chunked or not), or None as soon as it is over `limit` bytes: one
+    `read(n)` returns only what has arrived so far, so it is read to its end here."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def _article(obj: object, where: str) -> RawArticle | Rejected:
+    """One item of a batch as an article, or a rejection; never an exception (the rest
+    of the batch goes on)."""
+    try:
+        return parse_json_article(obj, where)
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        logger.warning("API: %s not read: %s: %s", where, type(exc).__name__, exc)
+        return Rejected(where, f"the article cannot be read ({type(exc).__name__})")
+
+
 async def post_articles(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     secret = deps.config.token
@@ -96,21 +122,21 @@ async def post_articles(request: web.Request) -> web.Response:
         return _json({"error": f"the body is over {limit} bytes"}, 413)
     if request.content_type != "application/json":
         return _json({"error": "send JSON (Content-Type: application/json)"}, 415)
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
+    body = await _read_body(request, limit)
+    if body is None:
         return _json({"error": f"the body is over {limit} bytes"}, 413)
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _json({"error": f"invalid JSON: {exc}"}, 400)
+    except ValueError as exc:  # too deep, or a number too large (json_reader.loads)
         return _json({"error": f"invalid JSON: {exc}"}, 400)
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     objs = data if isinstance(data, list) else [data]
     if len(objs) > MAX_ITEMS:
         return _json({"error": f"at most {MAX_ITEMS} articles per request"}, 413)
-    items: list[RawArticle | Rejected] = [
-        parse_json_article(obj, f"item {i}") for i, obj in enumerate(objs)
-    ]
+    items = [_article(obj, f"item {i}") for i, obj in enumerate(objs)]
     await deps.store.stats.incr("api_articles", len(items))
     outcomes = await deps.ingestor.add(items, near_dups=True)
     if request.query.get("wait", "").lower() in ("1", "true", "yes"):

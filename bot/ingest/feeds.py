@@ -227,6 +227,13 @@ class FeedManager:
             feed: ParsedFeed = await asyncio.to_thread(parse_feed, result)
         except FetchError as exc:
             return await self._failed(state, exc)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # never a poll that fails without counting a failure
+            logger.exception("feed %s: unexpected failure", state.url)
+            return await self._failed(
+                state, FetchError(f"the feed could not be read ({type(exc).__name__})")
+            )
         quiet = not state.first_poll_done and not self.config.backlog_alerts
         articles = [item.article for item in feed.items]
         await self.web.complete(articles, skip=self._known)

@@ -6,17 +6,23 @@ Every request goes through `SafeFetcher.fetch`, which
 * allows only http(s) URLs on ports we can check;
 * resolves the host ONCE, checks every resolved address (loopback, private, link-local,
   multicast, reserved, unspecified, shared/CGNAT and cloud metadata addresses are refused
-  unless `GROKWATCH_ALLOW_PRIVATE_URLS` or the allow-list says otherwise), and connects
-  to the address it checked: `PinnedTransport` rewrites the request's URL to that IP
-  while keeping the `Host` header and the TLS server name (SNI and certificate check) of
-  the original host. A DNS answer that changes between the check and the connection
-  (DNS rebinding) is therefore never used: httpx never resolves the name itself;
+  unless `GROKWATCH_ALLOW_PRIVATE_URLS` or the allow-list says otherwise; cloud metadata
+  addresses, also in any IPv6 form that carries them, only by an explicit CIDR), and
+  connects to the address it checked: the name is resolved in `GuardedBackend`, the
+  httpcore network backend, at the moment a connection is opened, and the socket goes to
+  a checked address. The URL keeps its host name, so httpcore pools connections per host
+  name and checks the TLS certificate against that name on every new connection (two
+  HTTPS hosts on one CDN address never share a connection). A DNS answer that changes
+  between the check and the connection (DNS rebinding) is never used;
 * follows redirects by hand, at most `max_redirects`, each hop going through the same
   transport (so checked again, after its own DNS resolution), and stops a loop early;
 * bounds every request by a connect/read timeout and by an overall deadline (a server
   that drips one byte a second cannot hold a poller forever);
-* streams the body and stops reading past `max_bytes` (and refuses a declared
-  Content-Length above it before reading anything);
+* streams the body and stops reading past `max_bytes` on the wire (and refuses a declared
+  Content-Length above it before reading anything); a compressed body is inflated here,
+  one `gzip` or `deflate` layer at most (a stack of encodings, or one we did not ask
+  for, is refused), a bounded piece at a time, and stops past `max_bytes` inflated, so a
+  few kilobytes of compressed zeros cannot take the memory of the machine;
 * checks the content type against what the caller wants (a feed, a page, or either);
 * names the bot in its User-Agent; never uses proxies from the environment (a proxy would
   resolve names itself and defeat the address check).
@@ -28,38 +34,31 @@ anything else for a bad URL or a bad server.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
-from collections.abc import Iterable, Sequence
+import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import httpcore
 import httpx
 
-from bot import __version__
-from bot.ingest.readers.files import decode
+from bot.ingest.netguard import (
+    DEFAULT_USER_AGENT,
+    METADATA_ADDRESSES,
+    AddressGuard,
+    BlockedURL,
+    FetchError,
+    FetchPolicy,
+    address_problem,
+    is_metadata,
+)
+from bot.ingest.readers.files import decode, text_codec
+from bot.ingest.transport import Inflater, PinnedTransport, body_encoding
 
 logger = logging.getLogger(__name__)
 
 Want = Literal["feed", "page", "any"]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-DEFAULT_USER_AGENT = f"grokwatch/{__version__} (news-tracking bot; feeds and pages it follows)"
-
-# Cloud metadata endpoints: refused even when private addresses are allowed, unless an
-# allow-list CIDR names them explicitly.
-METADATA_ADDRESSES: frozenset[IPAddress] = frozenset(
-    {
-        ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack...
-        ipaddress.ip_address("169.254.170.2"),  # AWS ECS task metadata
-        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
-        ipaddress.ip_address("fd00:ec2::254"),  # AWS IMDS over IPv6
-    }
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 
 FEED_TYPES = frozenset(
     {
@@ -75,200 +74,6 @@ FEED_TYPES = frozenset(
 )
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class FetchError(Exception):
-    """A fetch that failed; the message says what happened, for a user.
-
-    `permanent`: retrying the same URL cannot help (refused address, not a feed...)."""
-
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float = 0.0):
-        super().__init__(message)
-        self.permanent = permanent
-        self.retry_after = retry_after
-
-
-class BlockedURL(FetchError):
-    """The URL or an address it resolves to is not allowed; no connection was made."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=True)
-
-
-@dataclass(frozen=True, slots=True)
-class FetchPolicy:
-    timeout: float = 15.0  # connect and per-read timeout, seconds
-    total_timeout: float = 30.0  # the whole fetch, redirects and body included
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    allow_private: bool = False
-    allow_hosts: frozenset[str] = frozenset()  # host names allowed whatever they resolve to
-    allow_networks: tuple[Network, ...] = ()  # addresses allowed even if private
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        allow: Iterable[str] = (),
-        **kw: object,
-    ) -> FetchPolicy:
-        """A policy whose allow-list entries are CIDRs/addresses or host names."""
-        hosts: set[str] = set()
-        nets: list[Network] = []
-        for entry in allow:
-            entry = entry.strip()
-            if not entry:
-                continue
-            try:
-                nets.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                hosts.add(entry.casefold().rstrip("."))
-        return cls(allow_hosts=frozenset(hosts), allow_networks=tuple(nets), **kw)  # type: ignore[arg-type]
-
-
-def _embedded_v4(ip: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo, NAT64), if any."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return None
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def address_problem(ip: IPAddress) -> str | None:
-    """Why connecting to `ip` is dangerous ("a private address"...), or None."""
-    if ip in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    inner = _embedded_v4(ip)
-    if inner is not None:
-        return address_problem(inner)
-    checks = (
-        (ip.is_loopback, "a loopback address"),
-        (ip.is_unspecified, "an unspecified address"),
-        (ip.is_link_local, "a link-local address"),
-        (ip.is_multicast, "a multicast address"),
-        (ip.is_reserved, "a reserved address"),
-        (ip.is_private, "a private address"),
-        (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED, "a shared (CGNAT) address"),
-        (not ip.is_global, "a non-public address"),
-    )
-    for bad, why in checks:
-        if bad:
-            return why
-    return None
-
-
-class AddressGuard:
-    """Resolves host names and says which of their addresses may be connected to."""
-
-    def __init__(self, policy: FetchPolicy) -> None:
-        self.policy = policy
-
-    def allowed(self, host: str, ip: IPAddress) -> str | None:
-        """None when `ip` (an address of `host`) may be used, else why not."""
-        if any(ip in net for net in self.policy.allow_networks):
-            return None
-        problem = address_problem(ip)
-        if problem is None:
-            return None
-        if ip in METADATA_ADDRESSES:
-            return problem  # only an explicit CIDR allows these
-        if self.policy.allow_private or host.casefold().rstrip(".") in self.policy.allow_hosts:
-            return None
-        return problem
-
-    async def resolve(self, host: str, port: int) -> list[IPAddress]:
-        """The addresses of `host` that may be connected to; BlockedURL if none."""
-        if not host:
-            raise BlockedURL("the URL has no host")
-        literal: IPAddress | None
-        try:
-            literal = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            literal = None
-        if literal is not None:
-            infos = [literal]
-        else:
-            try:
-                raw = await asyncio.get_running_loop().getaddrinfo(
-                    host, port, type=socket.SOCK_STREAM
-                )
-            except (socket.gaierror, UnicodeError) as exc:
-                raise FetchError(f"cannot resolve {host}: {exc}") from None
-            infos = []
-            for *_, sockaddr in raw:
-                try:
-                    ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-                except ValueError:
-                    continue
-                if ip not in infos:
-                    infos.append(ip)
-        if not infos:
-            raise FetchError(f"{host} has no address")
-        good: list[IPAddress] = []
-        refused: list[str] = []
-        for ip in infos:
-            why = self.allowed(host, ip)
-            if why is None:
-                good.append(ip)
-            else:
-                refused.append(f"{ip} is {why}")
-        if not good:
-            raise BlockedURL(
-                f"refused to fetch from {host}: {'; '.join(refused)} "
-                "(set GROKWATCH_ALLOW_PRIVATE_URLS or GROKWATCH_URL_ALLOWLIST to allow it)"
-            )
-        return good
-
-
-class PinnedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that connects only to addresses the guard checked.
-
-    The request's host is resolved here, once; the request is then sent to the checked IP
-    with the original `Host` header and, for https, the original name as the TLS server
-    name (httpcore's `sni_hostname` extension, also used to verify the certificate)."""
-
-    def __init__(self, guard: AddressGuard, inner: httpx.AsyncBaseTransport | None = None):
-        self.guard = guard
-        self.inner = inner or httpx.AsyncHTTPTransport(retries=0, trust_env=False)
-        self.connections = 0  # requests actually handed to the network layer
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        if url.scheme not in ("http", "https"):
-            raise BlockedURL(f"only http and https URLs are fetched, not {url.scheme}:")
-        port = url.port or (443 if url.scheme == "https" else 80)
-        addresses = await self.guard.resolve(url.host, port)
-        last: Exception | None = None
-        for ip in addresses:
-            extensions = dict(request.extensions)
-            if url.scheme == "https":
-                extensions["sni_hostname"] = url.host
-            pinned = httpx.Request(
-                request.method,
-                url.copy_with(host=str(ip)),
-                headers=request.headers,  # keeps Host: the original name
-                stream=request.stream,
-                extensions=extensions,
-            )
-            self.connections += 1
-            try:
-                return await self.inner.handle_async_request(pinned)
-            except httpx.ConnectError as exc:
-                last = exc
-                continue
-        assert last is not None
-        raise last
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @dataclass(slots=True)
@@ -290,10 +95,11 @@ class FetchResult:
     def text(self) -> str:
         """The body as text: the declared charset, else decoded as an HTML file is (a BOM,
         UTF-8, the page's `<meta charset>`, Windows-1252...), else Windows-1252 anyway."""
-        if self.charset:
+        codec = text_codec(self.charset) if self.charset else None
+        if codec is not None:
             try:
-                return self.content.decode(self.charset, errors="replace")
-            except LookupError:
+                return self.content.decode(codec, errors="replace")
+            except (UnicodeError, ValueError):  # a codec that refuses "replace" (idna...)
                 pass
         decoded = decode(self.content, html=True)
         return decoded if decoded is not None else self.content.decode("cp1252", errors="replace")
@@ -337,11 +143,17 @@ class SafeFetcher:
     `aclose()`."""
 
     def __init__(
-        self, policy: FetchPolicy | None = None, *, inner: httpx.AsyncBaseTransport | None = None
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        backend: httpcore.AsyncNetworkBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`backend`: the network under the address guard (tests record with it);
+        `ssl_context`: the certificates trusted (the system's CAs by default)."""
         self.policy = policy or FetchPolicy()
         self.guard = AddressGuard(self.policy)
-        self.transport = PinnedTransport(self.guard, inner)
+        self.transport = PinnedTransport(self.guard, backend, ssl_context=ssl_context)
         self.client = httpx.AsyncClient(
             transport=self.transport,
             follow_redirects=False,
@@ -417,6 +229,11 @@ class SafeFetcher:
                     return await self._finish(resp, seen, want)
             except FetchError:
                 raise
+            except httpx.InvalidURL as exc:  # httpx reads the Location of a redirect itself
+                raise FetchError(
+                    f"{current.host} redirects to an address that cannot be fetched: {exc}",
+                    permanent=True,
+                ) from None
             except httpx.TimeoutException:
                 raise FetchError(
                     f"{current.host} timed out (over {self.policy.timeout:g}s)"
@@ -458,19 +275,33 @@ class SafeFetcher:
                 f"the body is {int(declared):,} bytes, over the {self.policy.max_bytes:,}-byte limit",
                 permanent=True,
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self.policy.max_bytes:
-                raise FetchError(
-                    f"the body is over the {self.policy.max_bytes:,}-byte limit; stopped reading",
-                    permanent=True,
-                )
-            chunks.append(chunk)
-        result.content = b"".join(chunks)
+        result.content = await self._read_body(resp)
         result.kind = self._kind(media, result.content, want)
         return result
+
+    async def _read_body(self, resp: httpx.Response) -> bytes:
+        """The body, at most `max_bytes` on the wire and `max_bytes` once inflated; raw
+        bytes are read and inflated here, one encoding layer at most (see the module
+        docstring)."""
+        limit = self.policy.max_bytes
+        encoding = body_encoding(resp.headers.get_list("content-encoding"))
+        inflater = Inflater(encoding, limit) if encoding else None
+        chunks: list[bytes] = []
+        wire = 0
+        async for raw in resp.aiter_raw():
+            wire += len(raw)
+            if wire > limit:
+                raise FetchError(
+                    f"the body is over the {limit:,}-byte limit; stopped reading",
+                    permanent=True,
+                )
+            if inflater is None:
+                chunks.append(raw)
+            else:
+                chunks.extend(inflater.feed(raw))
+        if inflater is not None:
+            chunks.append(inflater.finish())
+        return b"".join(chunks)
 
     @staticmethod
     def _kind(media: str, content: bytes, want: Want) -> Literal["feed", "page", "none"]:
@@ -504,6 +335,8 @@ def is_url(text: str) -> bool:
 
 
 __all__: Sequence[str] = [
+    "DEFAULT_USER_AGENT",
+    "METADATA_ADDRESSES",
     "AddressGuard",
     "BlockedURL",
     "FetchError",
@@ -512,5 +345,6 @@ __all__: Sequence[str] = [
     "PinnedTransport",
     "SafeFetcher",
     "address_problem",
+    "is_metadata",
     "is_url",
 ]

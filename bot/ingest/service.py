@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from bot.ingest.fetch import is_url
 from bot.ingest.readers import read_paths
+from bot.ingest.readers.files import scrub
+from bot.ingest.readers.messages import MSG_OUTSIDE
 from bot.pipeline.stages import Pipeline
 from bot.store import Store
 from handlers.model import IngestOutcome, RawArticle, Rejected
@@ -43,27 +46,6 @@ def _rejected(where: str, reason: str) -> IngestOutcome:
     )
 
 
-NOT_UNICODE = "its text has characters that are not valid Unicode (lone surrogates)"
-
-
-def _storable(item: RawArticle | Rejected) -> RawArticle | Rejected:
-    """`item`, or its rejection when its text cannot be stored (nor hashed) as UTF-8."""
-    if isinstance(item, Rejected):
-        return item
-    try:
-        for part in (item.title, item.text, item.url, item.path, item.source):
-            (part or "").encode("utf-8")
-    except UnicodeError:
-        where = _printable(item.url or item.path or f"article “{item.title[:60]}”")
-        logger.info("rejected %s: %s", where, NOT_UNICODE)
-        return Rejected(where, NOT_UNICODE)
-    return item
-
-
-def _printable(text: str) -> str:
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
 class Ingestor:
     """Implements `handlers.ports.IngestService`."""
 
@@ -75,12 +57,14 @@ class Ingestor:
         max_bytes: int = 5_000_000,
         wait_timeout: float = 120.0,
         web: WebReader | None = None,
+        ingest_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
         self.max_bytes = max_bytes
         self.wait_timeout = wait_timeout
         self.web = web
+        self.ingest_dir = ingest_dir.resolve() if ingest_dir is not None else None
 
     async def add(
         self,
@@ -95,8 +79,10 @@ class Ingestor:
         The batch costs a few round trips whatever its size: which articles are stored
         already, the near-copy lookups of the others, then the stores (each article still
         its own atomic script, in order, so a duplicate within the batch is found too)."""
-        items = [_storable(item) for item in items]
+        items = list(items)
         raws = [item for item in items if isinstance(item, RawArticle)]
+        for raw in raws:
+            _scrub_article(raw)
         signatures: dict[int, Sequence[int]] = {}  # position in `raws` → its signature
         copies: dict[int, str] = {}  # position in `raws` → the stored article it copies
         if near_dups and raws:
@@ -132,8 +118,21 @@ class Ingestor:
                 status, article_id = "duplicate", copies[i]
             else:
                 result = stored_as[i]
-                if isinstance(result, UnicodeError):  # _storable let it through
-                    outcomes.append(_rejected(_printable(item.url or item.title), NOT_UNICODE))
+                if isinstance(result, Exception):
+                    # one article the store cannot take (a value no encoder reads) is
+                    # rejected and the batch goes on; Redis being down is not caught here
+                    logger.warning(
+                        "article %r not stored: %s: %s", item.title[:80], type(result), result
+                    )
+                    outcomes.append(
+                        IngestOutcome(
+                            status="rejected",
+                            path=item.path,
+                            url=item.url,
+                            title=item.title,
+                            reason=f"the article cannot be stored ({type(result).__name__})",
+                        )
+                    )
                     continue
                 status, article_id = result
             outcomes.append(
@@ -158,6 +157,36 @@ class Ingestor:
             else:
                 items.extend(await self.web.read_url(url))
         outcomes = await self.add(items, near_dups=bool(urls))
+        if wait:
+            await self.report_alerts(outcomes)
+        return outcomes
+
+    async def ingest_from_chat(self, target: str, *, wait: bool = True) -> list[IngestOutcome]:
+        """What a chat user may ingest: a page or feed URL, or a path inside the ingest
+        folder (`GROKWATCH_INGEST_DIR`, relative to it or absolute). Any other path is
+        refused before it is looked at, with the same reason whether it exists or not, and
+        the paths in the outcomes (and of the stored articles) are relative to the folder,
+        so no reply or alert shows where the folder is on the bot's machine."""
+        target = target.strip()
+        if is_url(target):
+            return await self.ingest_paths([target], wait=wait)
+        root = self.ingest_dir
+        shown = _printable(target)
+        if root is None or not target:
+            outcome = IngestOutcome(status="rejected", path=shown, reason=MSG_OUTSIDE)
+            return [outcome]
+        path = Path(target)
+        given = path if path.is_absolute() else root / path
+        items = await asyncio.to_thread(
+            lambda: list(read_paths([given], max_bytes=self.max_bytes, root=root))
+        )
+        for item in items:
+            if isinstance(item, Rejected):
+                item.where = _relative(item.where, root, shown)
+                item.reason = item.reason.replace(str(root) + os.sep, "")
+            elif item.path:
+                item.path = _relative(item.path, root, shown)
+        outcomes = await self.add(items)
         if wait:
             await self.report_alerts(outcomes)
         return outcomes
@@ -201,3 +230,29 @@ class Ingestor:
             len(article_ids),
             self.wait_timeout,
         )
+
+
+def _printable(text: str) -> str:
+    """A user's path as it can be shown: no NUL, no lone surrogate, at most 200 chars."""
+    return scrub(text)[:200]
+
+
+def _relative(where: str, root: Path, fallback: str) -> str:
+    """`where` (a path, maybe with a `#item` suffix) relative to `root`; `fallback` (what
+    the user typed) for anything that is not inside it."""
+    prefix = str(root) + os.sep
+    if where.startswith(prefix):
+        return where[len(prefix) :] or "."
+    if where == str(root):
+        return "."
+    return fallback
+
+
+def _scrub_article(article: RawArticle) -> None:
+    """Every text field of `article` made storable (`scrub`), whatever reader made it."""
+    article.title = scrub(article.title)
+    article.text = scrub(article.text)
+    for name in ("url", "path", "source", "lang"):
+        value = getattr(article, name)
+        if isinstance(value, str):
+            setattr(article, name, scrub(value))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import Any
 import feedparser
 
 from bot.ingest.fetch import FetchError, FetchResult, SafeFetcher
+from bot.ingest.readers.files import text_codec
 from bot.ingest.readers.html_reader import html_to_text, read_html
 from bot.ingest.readers.metadata import normalise_lang, parse_datetime
 from bot.ingest.readers.text_reader import shorten_title
@@ -68,15 +70,41 @@ def _entry_text(entry: Any) -> str:
     return html_to_text(best)
 
 
+MAX_FEED_ITEMS = 1000
+"""Items read from one feed body; a longer feed is cut before the next item."""
+
+_ITEM_RE = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?(?:item|entry)[\s>/]")
+_CLOSERS = ((b"<rdf:rdf", b"</rdf:RDF>"), (b"<rss", b"</channel></rss>"), (b"<feed", b"</feed>"))
+
+
+def _first_items(data: bytes, limit: int) -> tuple[bytes, int]:
+    """The body cut before its item number `limit + 1` and closed again (so feedparser
+    never spends seconds on a feed of 100,000 items), and how many items it had (0 when
+    it was not cut)."""
+    starts = [m.start() for m in _ITEM_RE.finditer(data)]
+    if len(starts) <= limit:
+        return data, 0
+    head = data[:4096].lower()
+    closer = min(
+        ((head.find(tag), end) for tag, end in _CLOSERS if tag in head),
+        default=(0, b""),
+    )[1]
+    return data[: starts[limit]] + closer, len(starts)
+
+
 def parse_feed(result: FetchResult) -> ParsedFeed:
     """The items of an RSS/Atom feed body; FetchError when it is not a usable feed."""
-    data = result.content
+    data, cut = _first_items(result.content, MAX_FEED_ITEMS)
     headers = {"content-location": result.url}
     if result.content_type:
-        ctype = result.content_type + (f"; charset={result.charset}" if result.charset else "")
-        headers["content-type"] = ctype
+        codec = text_codec(result.charset) if result.charset else None
+        headers["content-type"] = result.content_type + (f"; charset={codec}" if codec else "")
     # bytes, never a string: feedparser fetches a string that looks like a URL itself
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
+    except Exception as exc:  # feedparser's own failure modes on hostile bodies
+        logger.warning("feedparser failed on %s: %s: %s", result.url, type(exc).__name__, exc)
+        raise FetchError(f"the feed cannot be parsed ({type(exc).__name__})") from None
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     entries = parsed.get("entries") or []
     if not entries and (bozo is not None or not parsed.get("version")):
@@ -93,6 +121,9 @@ def parse_feed(result: FetchResult) -> ParsedFeed:
     if bozo is not None:
         out.warning = f"{type(bozo).__name__}: {bozo}"
         logger.info("feed %s parsed with a problem: %s", result.url, out.warning)
+    if cut:
+        out.warning = f"only the first {MAX_FEED_ITEMS:,} of {cut:,} items were read"
+        logger.info("feed %s: %s", result.url, out.warning)
     for entry in entries:
         link = entry.get("link") or None
         if link and not link.lower().startswith(("http://", "https://")):

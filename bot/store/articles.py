@@ -57,31 +57,32 @@ class ArticleRepository(Repository):
         the same id or the same text under another address). `quiet`: index it as usual
         but queue no alerts for it (the fan-out skips it). `signature`: its near-duplicate
         signature, when the caller computed it (kept, so that analysis does not again).
-        Raises UnicodeError for a text Redis cannot be sent (lone surrogates).
+        Raises ValueError (UnicodeError), TypeError or OverflowError for an article with a
+        value that cannot be stored.
         """
         result = (await self.add_many([(raw, signature)], quiet=quiet))[0]
-        if isinstance(result, UnicodeError):
+        if isinstance(result, Exception):
             raise result
         return result
 
     async def add_many(
         self, items: Sequence[tuple[RawArticle, Sequence[int] | None]], *, quiet: bool = False
-    ) -> list[tuple[str, str] | UnicodeError]:
+    ) -> list[tuple[str, str] | Exception]:
         """`add` for a batch of (article, signature or None), in order, in one round trip;
-        an article whose text cannot be encoded gets its UnicodeError, the others are
-        stored all the same."""
-        calls: list[tuple[list[str], list[str | float]] | UnicodeError] = []
+        an article with a value that cannot be encoded (a lone surrogate, a date out of
+        range) gets its error, the others are stored all the same."""
+        calls: list[tuple[list[str], list[str | float]] | Exception] = []
         for raw, signature in items:
             try:
                 call = self._add_call(raw, quiet, signature)
                 for arg in call[1]:
                     if isinstance(arg, str):
                         arg.encode("utf-8")
-            except UnicodeError as exc:
+            except (ValueError, TypeError, OverflowError) as exc:  # UnicodeError included
                 calls.append(exc)
                 continue
             calls.append(call)
-        valid = [c for c in calls if not isinstance(c, UnicodeError)]
+        valid = [c for c in calls if not isinstance(c, Exception)]
         if self.keys.cluster:  # redis-py runs no script inside a cluster pipeline
             replies = [await self._add(keys=k, args=a) for k, a in valid]
         elif valid:
@@ -92,9 +93,9 @@ class ArticleRepository(Repository):
         else:
             replies = []
         answers = iter(replies)
-        out: list[tuple[str, str] | UnicodeError] = []
+        out: list[tuple[str, str] | Exception] = []
         for planned in calls:
-            if isinstance(planned, UnicodeError):
+            if isinstance(planned, Exception):
                 out.append(planned)
             else:
                 status, stored_id = next(answers)

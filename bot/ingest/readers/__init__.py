@@ -33,7 +33,7 @@ from typing import Final
 from bot.ingest.readers.files import load_text, stat_entry, walk
 from bot.ingest.readers.html_reader import read_html
 from bot.ingest.readers.json_reader import read_json, read_jsonl
-from bot.ingest.readers.messages import MSG_UNSUPPORTED
+from bot.ingest.readers.messages import MSG_OUTSIDE, MSG_READER_FAILED, MSG_UNSUPPORTED
 from bot.ingest.readers.text_reader import read_text
 from handlers.model import RawArticle, Rejected
 
@@ -64,6 +64,7 @@ _READERS: Final[dict[str, Reader]] = {
     ".jsonl": read_jsonl,
     ".ndjson": read_jsonl,
 }
+_KINDS: Final = {".json": "JSON", ".jsonl": "JSON lines", ".ndjson": "JSON lines"}
 HTML_EXTENSIONS: Final = frozenset({".html", ".htm"})
 SUPPORTED_EXTENSIONS: Final = frozenset(_READERS)
 
@@ -90,28 +91,53 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Raw
     if isinstance(text, Rejected):
         yield text
         return
-    yield from reader(text, str(path))
+    try:
+        yield from reader(text, str(path))
+    except (RecursionError, ValueError, TypeError, LookupError, OverflowError) as exc:
+        # the readers reject what they know to be malformed; this is the net under them,
+        # so one file a reader cannot cope with never stops the batch
+        logger.warning("reader of %s failed: %s: %s", path, type(exc).__name__, exc)
+        kind = _KINDS.get(ext, ext)
+        yield Rejected(str(path), MSG_READER_FAILED.format(kind=kind, error=type(exc).__name__))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when the real path of ``path`` (symbolic links followed) is in ``root``."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def read_paths(
-    paths: Iterable[Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[Path], *, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None = None
 ) -> Iterator[RawArticle | Rejected]:
     """Read files and folders (recursively, sorted; hidden entries skipped).
 
     A missing path yields a :class:`Rejected` saying so; a file reached twice
-    (given and also inside a given folder) is read once.
+    (given and also inside a given folder) is read once. With ``root`` (chat ingestion),
+    only what really is inside that folder is read, symbolic links followed: anything
+    else is refused before it is looked at, with the same reason whether it exists or
+    not.
     """
+    real_root = root.resolve() if root is not None else None
     seen: set[str] = set()
     for given in paths:
         path = Path(given)
+        if real_root is not None and not _inside(path, real_root):
+            yield Rejected(str(path), MSG_OUTSIDE)
+            continue
         try:
             is_dir = path.is_dir()
-        except OSError:
+        except (OSError, ValueError):
             is_dir = False
         for candidate in walk(path) if is_dir else [path]:
+            if real_root is not None and not _inside(candidate, real_root):
+                yield Rejected(str(candidate), MSG_OUTSIDE)  # a link out of the folder
+                continue
             try:
                 key = str(candidate.resolve())
-            except (OSError, RuntimeError):
+            except (OSError, RuntimeError, ValueError):
                 key = str(candidate)
             if key in seen:
                 logger.debug("skipping %s, already read", candidate)

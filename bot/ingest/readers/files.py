@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.ingest.readers.messages import (
+    MSG_BAD_PATH,
     MSG_BINARY_MAGIC,
     MSG_BINARY_NUL,
     MSG_BLANK,
@@ -57,8 +58,22 @@ _MAGIC_NUMBERS: Final[tuple[tuple[bytes, str], ...]] = (
 )
 _RIFF_KINDS: Final = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI video"}
 _UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _NON_ASCII_RE: Final = re.compile(r"[^\x00-\x7f\ufffd]")
+# codecs Python calls text encodings that no page or feed is really written in
+_NOT_CHARSETS: Final = frozenset(
+    {
+        "undefined",
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "mbcs",
+        "oem",
+        "palmos",
+    }
+)
 _CHARSET_RE: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -71,8 +86,18 @@ def human_size(size: int) -> str:
     return f"{text} {unit}"
 
 
+def scrub(text: str) -> str:
+    """``text`` without what no store or chat platform can carry: a lone surrogate (JSON's
+    ``"\\ud800"``, a feed's ``&#xD800;``) becomes U+FFFD, a NUL goes."""
+    if _SURROGATE_RE.search(text) is not None:
+        text = _SURROGATE_RE.sub("\ufffd", text)
+    return text.replace("\x00", "")
+
+
 def clean_text(text: str) -> str:
-    """Unify newlines, NFC-normalise, strip line ends, keep at most one blank line."""
+    """Unify newlines, NFC-normalise, strip line ends, keep at most one blank line (and
+    :func:`scrub`)."""
+    text = scrub(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\ufeff", "")
     lines = [line.rstrip() for line in text.split("\n")]
@@ -103,11 +128,26 @@ def _looks_like_text(text: str) -> bool:
     return bad <= max(2, len(text) // 200)
 
 
+def text_codec(name: str) -> str | None:
+    """The codec a declared charset names when it is a text encoding Python has (not
+    ``undefined``, ``idna``, ``base64``...), else None."""
+    try:
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
 def _decode_as(data: bytes, encoding: str) -> str | None:
     """``data`` in ``encoding`` when that reads as text, else None."""
+    codec = text_codec(encoding)
+    if codec is None:
+        return None
     try:
-        text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
+        text = data.decode(codec)
+    except (UnicodeError, ValueError):
         return None
     return text if _looks_like_text(text) else None
 
@@ -155,6 +195,8 @@ def stat_entry(path: Path) -> os.stat_result | Rejected:
         return Rejected(where, MSG_MISSING.format(path=where))
     except OSError as exc:
         return Rejected(where, MSG_UNREADABLE.format(error=exc.strerror or exc))
+    except ValueError:  # a NUL byte, or a character the file system cannot encode
+        return Rejected(scrub(where), MSG_BAD_PATH)
     if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
         return Rejected(where, MSG_NOT_REGULAR)
     return info

@@ -12,12 +12,36 @@ from collections.abc import Iterator
 from typing import Final
 
 from bot.ingest.readers.files import clean_text
-from bot.ingest.readers.messages import MSG_BAD_JSON_FILE, MSG_BLANK, MSG_EMPTY_JSON
+from bot.ingest.readers.messages import (
+    MSG_BAD_JSON_FILE,
+    MSG_BLANK,
+    MSG_EMPTY_JSON,
+    MSG_JSON_NUMBER,
+    MSG_JSON_TOO_DEEP,
+)
 from bot.ingest.readers.metadata import InputError, json_type, meta_from_mapping
 from bot.ingest.readers.text_reader import split_title_body
 from handlers.model import RawArticle, Rejected
 
 _TEXT_FIELDS: Final = ("text", "body", "content")
+
+
+class Unreadable(ValueError):
+    """JSON that cannot be decoded; the message is the reason, without any place."""
+
+
+def loads(text: str) -> object:
+    """``json.loads`` whose every failure on hostile input (bad syntax, nesting deep enough
+    to exhaust the stack, an integer past Python's digit limit) is a ``json.JSONDecodeError``
+    or :class:`Unreadable`, never another exception."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise Unreadable(MSG_JSON_TOO_DEEP) from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise Unreadable(MSG_JSON_NUMBER.format(error=str(exc).split(":", 1)[0])) from None
 
 
 def parse_json_article(obj: object, where: str) -> RawArticle | Rejected:
@@ -70,10 +94,13 @@ def _in_file(item: RawArticle | Rejected, path: str, label: str) -> RawArticle |
 def read_json(text: str, where: str) -> Iterator[RawArticle | Rejected]:
     """The articles of a ``.json`` file's ``text``."""
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as exc:
         error = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
         yield Rejected(where, MSG_BAD_JSON_FILE.format(error=error))
+        return
+    except Unreadable as exc:
+        yield Rejected(where, str(exc))
         return
     if isinstance(data, dict) and not any(k in data for k in _TEXT_FIELDS):
         for key in ("articles", "items"):
@@ -100,10 +127,13 @@ def read_jsonl(text: str, where: str) -> Iterator[RawArticle | Rejected]:
         seen_any = True
         line_where = f"{where}#{number}"
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except json.JSONDecodeError as exc:
             reason = f"JSON line {number}: not valid JSON (column {exc.colno}: {exc.msg})"
             yield Rejected(line_where, reason)
+            continue
+        except Unreadable as exc:
+            yield Rejected(line_where, f"JSON line {number}: {exc}")
             continue
         yield _in_file(parse_json_article(obj, line_where), where, f"JSON line {number}")
     if not seen_any:

@@ -9,6 +9,14 @@ from __future__ import annotations
 from typing import Final
 
 MSG_MISSING: Final = "{path} does not exist; check the path (folders are read recursively)"
+MSG_BAD_PATH: Final = "not a valid path (it holds a NUL byte or a character no file name can have)"
+MSG_READER_FAILED: Final = (
+    "the file could not be read as {kind} ({error}); check that it is well formed"
+)
+MSG_OUTSIDE: Final = (
+    "not read: from chat, give a page or feed URL, or a path inside the ingest folder "
+    "(GROKWATCH_INGEST_DIR)"
+)
 MSG_NOT_REGULAR: Final = "not a regular file (a device, socket or pipe); give a file or a folder"
 MSG_UNREADABLE: Final = "cannot read the file: {error}"
 MSG_EMPTY: Final = "empty file"
@@ -24,4 +32,6 @@ MSG_BAD_FRONT_MATTER: Final = "front matter (the --- block at the top) is not va
 MSG_BAD_JSON_FILE: Final = (
     "not valid JSON ({error}); check the file, or use .jsonl for one object a line"
 )
+MSG_JSON_TOO_DEEP: Final = "JSON nested too deeply to read; an article is a flat object"
+MSG_JSON_NUMBER: Final = "JSON holds a number too large to read ({error})"
 MSG_EMPTY_JSON: Final = "JSON file holds no articles (an empty list)"

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
+from bot.ingest.readers.files import scrub
 from handlers.model import RawArticle
 
 _YEAR_MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -55,7 +56,11 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _from_epoch(seconds: float) -> datetime | None:
+def _from_epoch(value: float | str) -> datetime | None:
+    try:
+        seconds = float(value)
+    except (OverflowError, ValueError):  # an integer too large for a float: no date
+        return None
     if abs(seconds) > 1e11:  # milliseconds, as JavaScript writes them
         seconds /= 1000
     try:
@@ -80,14 +85,14 @@ def parse_datetime(value: object) -> datetime | None:
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0), tzinfo=UTC)
     if isinstance(value, int | float):
-        return _from_epoch(float(value))
+        return _from_epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text:
         return None
     if _DIGITS_RE.match(text):
-        return _from_epoch(float(text))
+        return _from_epoch(text)
     match = _YEAR_MONTH_RE.match(text)
     if match:
         try:
@@ -135,10 +140,13 @@ def _string_field(data: Mapping[str, Any], names: Iterable[str], label: str) -> 
         if value is None:
             continue
         if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
+            try:
+                value = str(value)
+            except ValueError:  # an integer past Python's digit limit
+                raise InputError(f"'{label}' is a number too large to read") from None
         if not isinstance(value, str):
             raise InputError(f"'{label}' must be a string, got {json_type(value)}")
-        value = value.strip()
+        value = scrub(value).strip()
         if value:
             return value
     return None
@@ -152,7 +160,7 @@ def _date_field(data: Mapping[str, Any], names: Iterable[str]) -> datetime | Non
         parsed = parse_datetime(value)
         if parsed is None:
             raise InputError(
-                f"'{name}' is not a date ({value!r}); use ISO 8601 such as 2024-03-17 "
+                f"'{name}' is not a date ({repr(value)[:60]}); use ISO 8601 such as 2024-03-17 "
                 "or 2024-03-17T09:30:00Z, or epoch seconds"
             )
         return parsed

@@ -2,7 +2,8 @@
 
 Owns `render` (a neutral `Reply` as the keyword arguments of one or more messages: embeds
 split over as many embeds and messages as it takes, the chart as an attachment, buttons on
-the last message, mentions off), the limits it keeps, and the nonce of each message
+the last message, mentions off, content inert: no ping, no masked link, and only absolute
+http(s) URLs as links), the limits it keeps, and the nonce of each message
 (`nonce_for`): the same alert rendered again gives the same nonce, so Discord, with
 `enforce_nonce`, returns the message already posted instead of a duplicate.
 """
@@ -18,7 +19,7 @@ import discord
 
 from bot.transports.discord.commands import ReplyButton, button_custom_id
 from bot.transports.discord.types import MessageKwargs
-from bot.transports.text import clip, split_text
+from bot.transports.text import clip, names_an_address, split_text, unmask, web_url
 from handlers.reply import Button, Reply, defang
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,22 @@ CONTINUED = "\u200b"  # the name of a field that continues the previous one
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+def inert(text: str) -> str:
+    """Content made inert for Discord markdown: no ping (`defang`), no masked link
+    (`unmask`); only the links `render` makes itself are links."""
+    return unmask(defang(text))
+
+
 def _citation_lines(reply: Reply) -> list[str]:
     lines = []
     for c in reply.citations:
         title = defang(c.title).replace("[", "(").replace("]", ")")
-        head = f"[{title}]({c.url})" if c.url else title
-        lines.append(f"`[{c.n}]` {head}" + (f" — {defang(c.source)}" if c.source else ""))
+        url = web_url(c.url)
+        if url and names_an_address(title):  # a label that could pass for another address
+            head = f"{inert(title)} <{url}>"
+        else:
+            head = f"[{title}]({url})" if url else inert(title)
+        lines.append(f"`[{c.n}]` {head}" + (f" — {inert(c.source)}" if c.source else ""))
     return lines
 
 
@@ -71,22 +82,28 @@ def _buttons_view(buttons: Sequence[Button]) -> discord.ui.View | None:
 def _embeds(reply: Reply) -> list[discord.Embed]:
     """Every embed of `reply`, each within the limits (not yet packed into messages)."""
     colour = COLOURS.get(reply.kind, COLOURS["info"])
-    footer = clip(defang(reply.footer), FOOTER_MAX) if reply.footer else ""
+    footer = clip(inert(reply.footer), FOOTER_MAX) if reply.footer else ""
     cap = EMBED_TOTAL_MAX - len(footer)  # every embed leaves room for the footer
     title = (
-        clip(("🔔 " if reply.kind == "alert" else "") + reply.title, TITLE_MAX)
+        clip(("🔔 " if reply.kind == "alert" else "") + inert(reply.title), TITLE_MAX)
         if reply.title
         else None
     )
 
-    description = defang(reply.text or "")
+    description = inert(reply.text or "")
+    url = web_url(reply.url) if title else None
+    if url and reply.title and names_an_address(reply.title):
+        # a title that reads as an address links nowhere; the real address is shown
+        description = f"<{url}>" + ("\n\n" + description if description else "")
+        url = None
     cites = _citation_lines(reply)
     if cites:
         description = (description + "\n\n" if description else "") + "\n".join(cites)
     chunks = split_text(description, DESCRIPTION_CHUNK)
 
     embeds: list[discord.Embed] = []
-    first = discord.Embed(title=title, url=reply.url if title else None, colour=colour)
+    # Discord refuses (400) an embed whose URL is not absolute http(s)
+    first = discord.Embed(title=title, url=url, colour=colour)
     if chunks:
         first.description = chunks[0]
     embeds.append(first)
@@ -94,8 +111,8 @@ def _embeds(reply: Reply) -> list[discord.Embed]:
         embeds.append(discord.Embed(description=chunk, colour=colour))
 
     for f in reply.fields:
-        name = clip(defang(f.name), FIELD_NAME_MAX) or CONTINUED
-        for i, value in enumerate(split_text(defang(f.value), FIELD_VALUE_MAX) or ["—"]):
+        name = clip(inert(f.name), FIELD_NAME_MAX) or CONTINUED
+        for i, value in enumerate(split_text(inert(f.value), FIELD_VALUE_MAX) or ["—"]):
             field_name = name if i == 0 else CONTINUED
             current = embeds[-1]
             if (

@@ -1,7 +1,8 @@
 """Reply → Slack Block Kit (pure, no I/O).
 
 Owns: mrkdwn escaping (`escape`, `safe`, `link`, `to_mrkdwn`: everything from articles or
-users is made inert, so it cannot ping, mention or link anyone), the block builders the
+users is made inert, so it cannot ping, mention or link anyone; only the bot's own links,
+to absolute http(s) URLs, are links), the block builders the
 App Home view shares, and `render`: a neutral `Reply` as one or more `chat.postMessage`
 kwargs, blocks within Slack's limits, split across messages when long, with a fallback
 text. Cuts never fall inside a `<link>` or an `&entity;` (`keep_markup_whole`).
@@ -16,6 +17,7 @@ from typing import Any
 
 from bot.transports import text
 from bot.transports.slack.types import MessageKwargs
+from bot.transports.text import names_an_address, web_url
 from handlers.reply import Reply, defang
 
 logger = logging.getLogger(__name__)
@@ -49,16 +51,18 @@ def safe(text: str) -> str:
     return escape(defang(text))
 
 
-def link(url: str, label: str) -> str:
-    """A mrkdwn link `<url|label>`; the label is escaped, only http(s) URLs link."""
-    shown = safe(label).replace("|", "¦") or escape(url)
-    if not re.match(r"https?://", url, re.IGNORECASE):
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link `<url|label>`, the bot's own (a title, a citation); the label is
+    escaped, only absolute http(s) URLs link (`web_url`), anything else is the label."""
+    target = web_url(url)
+    shown = safe(label).replace("|", "¦") or escape(target or url or "")
+    if target is None:
         return shown
-    target = escape(url.strip()).replace("|", "%7C").replace(" ", "%20")
-    return f"<{target}|{shown}>"
+    if names_an_address(label):  # the label could pass for another address: show both
+        return f"{shown} <{escape(target)}>"
+    return f"<{escape(target)}|{shown}>"
 
 
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 _MD_BULLET = re.compile(r"^(\s*)[-+]\s+", re.MULTILINE)
 _MD_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
@@ -66,16 +70,12 @@ _MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 
 
 def to_mrkdwn(markdown: str) -> str:
-    """A Reply's markdown as Slack mrkdwn: escaped and defanged, with **bold**, links
-    `[t](url)`, headings and bullets translated."""
-    parts: list[str] = []
-    pos = 0
-    for m in _MD_LINK.finditer(markdown):
-        parts.append(safe(markdown[pos : m.start()]))
-        parts.append(link(m.group(2), m.group(1)))
-        pos = m.end()
-    parts.append(safe(markdown[pos:]))
-    out = "".join(parts)
+    """A Reply's markdown as Slack mrkdwn: escaped and defanged, with **bold**, headings
+    and bullets translated. A markdown link `[t](url)` is not: in a Reply's text it comes
+    from content (an outlet name, an article), and shown as a link it could lie about
+    where it goes; it stays as its characters. The bot's own links are structure (a
+    title's URL, citations) and `link` makes them."""
+    out = safe(markdown)
     out = _MD_HEADING.sub(r"*\1*", out)
     out = _MD_BULLET.sub(r"\1• ", out)
     out = _MD_BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", out)
@@ -221,9 +221,10 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     icon = _ICONS.get(reply.kind, "")
     blocks: list[dict[str, Any]] = []
     if reply.title:
-        if reply.url and re.match(r"https?://", reply.url, re.IGNORECASE):
-            label = clip(reply.title, MAX_SECTION - len(reply.url) - 40)
-            blocks.append(section(f"{icon}*{link(reply.url, label)}*"))
+        url = web_url(reply.url)
+        if url is not None:
+            label = clip(reply.title, MAX_SECTION - 3 * len(url) - 40)
+            blocks.append(section(f"{icon}*{link(url, label)}*"))
         else:
             blocks.append({"type": "header", "text": plain(icon + reply.title, MAX_HEADER)})
     if reply.text:

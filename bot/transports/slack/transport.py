@@ -153,8 +153,17 @@ class SlackTransport:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _http_events(self, request: web.Request) -> web.Response:
-        """Every Slack request in HTTP mode; bolt checks its signature and timestamp."""
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        """Every Slack request in HTTP mode; bolt checks its signature and timestamp (a
+        timestamp that is not a number, or a body that is not UTF-8, is refused here: the
+        signature check would raise on it)."""
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "0").strip()
+        if not (stamp.isascii() and stamp.isdigit()):
+            return web.Response(status=401, text="invalid X-Slack-Request-Timestamp")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (UnicodeDecodeError, LookupError):
+            return web.Response(status=400, text="the body is not UTF-8 text")
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def _http_health(self, request: web.Request) -> web.Response:
