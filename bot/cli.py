@@ -483,12 +483,13 @@ def _batches(
     batch: list[RawArticle | Rejected] = []
     for done, path in enumerate(files, 1):
         for item in read_file(path, max_bytes=max_bytes):
-            batch.append(item)
-            if len(batch) >= INGEST_BATCH:
+            if len(batch) >= INGEST_BATCH:  # a file of many articles (JSONL)
                 yield done - 1, batch
                 batch = []
-        if done == len(files):
+            batch.append(item)
+        if len(batch) >= INGEST_BATCH or done == len(files):
             yield done, batch
+            batch = []
 
 
 def _print_outcome(o: IngestOutcome, as_json: bool) -> None:
