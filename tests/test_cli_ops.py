@@ -11,8 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot import __version__
 from bot.cli import INGEST_BATCH, _batches, _files
+from bot.ops.failures import culprit, explain
+from bot.settings import Settings
 from handlers.model import RawArticle, Rejected
 from tests.discord_fake import FakeDiscord
 from tests.test_doctor import closed_port
@@ -151,3 +155,32 @@ def test_ingest_json_streams_every_article(tmp_path: Path) -> None:
     assert len(rows) == INGEST_BATCH + 3
     assert {r["status"] for r in rows} == {"new"}
     assert [Path(r["path"]).name for r in rows] == sorted(p.name for p in folder.iterdir())
+
+
+def _raised_in(module: str, exc: BaseException) -> BaseException:
+    """`exc` as raised by code of `module` (its traceback goes through that module)."""
+    namespace: dict[str, object] = {"__name__": module, "exc": exc}
+    exec("def boom():\n    raise exc\n", namespace)
+    try:
+        namespace["boom"]()  # type: ignore[operator]
+    except BaseException as raised:
+        return raised
+    raise AssertionError("did not raise")
+
+
+def test_failures_name_the_service_they_came_from(settings: Settings) -> None:
+    s = settings.model_copy(
+        update={
+            "slack_api_base": "http://127.0.0.1:9/api/",
+            "slack_bot_token": SecretStr("xoxb-zz"),
+        }
+    )
+    slack = _raised_in("slack_sdk.web.async_client", ConnectionRefusedError(111, "refused xoxb-zz"))
+    assert culprit(slack) == "Slack"
+    line = explain(slack, s)
+    assert line.startswith("cannot reach Slack at http://127.0.0.1:9/api/")
+    assert "xoxb-zz" not in line and "***" in line
+    assert culprit(_raised_in("redis.asyncio.connection", OSError("x"))) == "Redis"
+    assert culprit(_raised_in("bot.transports.discord.transport", ValueError("x"))) == "Discord"
+    assert culprit(_raised_in("nlp.pipeline", ValueError("x"))) is None
+    assert explain(_raised_in("nlp.pipeline", ValueError("bad")), s) == "ValueError: bad"
