@@ -9,17 +9,19 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
             && { echo $$p; break; }; done)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.grokwatch-installed
+# the pinned versions, shared with deploy/Dockerfile
+CONSTRAINTS := deploy/constraints.txt
 
 .PHONY: demo test lint typecheck bench setup clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then echo "grokwatch needs Python 3.11 or newer on PATH (python3.11, python3.12, python3.13)"; exit 1; fi
 	@echo "setting up $(VENV) with $$($(PYTHON) --version)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -43,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scaleout.py
 	$(BIN)/python benchmarks/memory.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from bot.ingest.feeds import FeedConfig, FeedManager, FeedScheduler
 from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
+from bot.ops.health import Readiness
 from bot.ops.metrics import Metrics
 from bot.pipeline.housekeeping import Housekeeping
 from bot.pipeline.stages import STAGES, Pipeline
@@ -158,13 +159,14 @@ class App:
             logger.info("%s in %d child process(es)", stage, n)
 
     async def start_api(self) -> ApiServer:
-        """Serve /v1/articles, /healthz and /metrics (stopped with the app)."""
+        """Serve /v1/articles, /healthz, /readyz and /metrics (stopped with the app)."""
         server = ApiServer(
             ApiDeps(
                 config=api_config(self.settings),
                 store=self.store,
                 ingestor=self.ingestor,
                 metrics=Metrics(self.store, self.pipeline.workers, self.transports),
+                readiness=Readiness(self.pipeline, self.children),
             )
         )
         self._stack.push_async_callback(server.close)

@@ -6,7 +6,9 @@
   configured the endpoint is off (503). The body is capped (GROKWATCH_API_MAX_BODY_BYTES).
   Answers `{"results": [...]}`, one object per article as `ingest --json` prints them;
   with `?wait=1`, after the fan-out queued their alerts (listed).
-* `GET /healthz`: 200 when Redis answers, else 503.
+* `GET /healthz`: 200 when Redis answers, else 503 (liveness).
+* `GET /readyz`: 200 when Redis answers and this process's stage workers (and the child
+  stage processes it supervises) are running, else 503 with the problems (readiness).
 * `GET /metrics`: Prometheus text format (rendered by `bot.ops.metrics`): counters of the
   store's `stats` hash, stream lengths, pending entries per stage, feeds by state.
 
@@ -53,6 +55,12 @@ class MetricsSource(Protocol):
     async def render(self) -> str: ...
 
 
+class ReadinessSource(Protocol):
+    """Says what keeps the process from being ready (`bot.ops.health.Readiness`)."""
+
+    async def problems(self) -> list[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ApiDeps:
     """What the handlers of the API use."""
@@ -61,6 +69,7 @@ class ApiDeps:
     store: Store
     ingestor: Ingestor
     metrics: MetricsSource
+    readiness: ReadinessSource | None = None  # None: /readyz asks Redis only
 
 
 DEPS: web.AppKey[ApiDeps] = web.AppKey("grokwatch_api")
@@ -152,6 +161,18 @@ async def healthz(request: web.Request) -> web.Response:
     return _json({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    try:
+        await deps.store.ping()
+    except Exception as exc:
+        return _json({"status": "error", "problems": [f"Redis: {exc}"]}, 503)
+    problems = await deps.readiness.problems() if deps.readiness is not None else []
+    if problems:
+        return _json({"status": "not ready", "problems": problems}, 503)
+    return _json({"status": "ready"})
+
+
 async def metrics(request: web.Request) -> web.Response:
     text = await request.app[DEPS].metrics.render()
     return web.Response(
@@ -167,6 +188,7 @@ def build_api(deps: ApiDeps) -> web.Application:
     api[DEPS] = deps
     api.router.add_post("/v1/articles", post_articles)
     api.router.add_get("/healthz", healthz)
+    api.router.add_get("/readyz", readyz)
     api.router.add_get("/metrics", metrics)
     return api
 

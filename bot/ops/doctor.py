@@ -1,6 +1,10 @@
-"""`grokwatch doctor`: each check says OK, or what is wrong and how to fix it.
+"""`grokwatch doctor`: each check says OK, WARN or FIX, and what to do about it.
 
-Tokens are checked for shape only and never printed.
+It checks the settings; Redis (version, persistence, memory headroom and eviction policy,
+schema, stream lag, dead letters, paused feeds); the language models; and the chat tokens:
+their shape, then whether they work, by asking the platform (Discord `GET /users/@me`,
+Slack `auth.test` and, for Socket Mode, `apps.connections.open`) at the configured API
+base. Tokens are never printed, and neither are the platforms' answers beyond their names.
 """
 
 from __future__ import annotations
@@ -8,16 +12,29 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Literal
 
+import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.ops.embedded import EmbeddedRedisError, find_redis_server
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION
+from bot.store.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, MIGRATES_FROM, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
+
+DISCORD_API = "https://discord.com/api/v10"
+SLACK_API = "https://slack.com/api/"
+LAG_WARN = 1000  # entries a stage may be behind before doctor says so
+MEMORY_WARN = 0.8  # fraction of maxmemory used before doctor says so
+HTTP_TIMEOUT = 10.0
+
+Level = Literal["ok", "warn", "fix"]
+MARKS: dict[Level, str] = {"ok": "[green]OK[/green]", "warn": "[yellow]WARN[/yellow]"}
+MARKS["fix"] = "[red]FIX[/red]"
 
 
 @dataclass(slots=True)
@@ -25,6 +42,11 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warn: bool = False  # ok, but worth a look
+
+    @property
+    def level(self) -> Level:
+        return "fix" if not self.ok else "warn" if self.warn else "ok"
 
 
 async def _redis(settings: Settings) -> list[Check]:
@@ -45,38 +67,146 @@ async def _redis(settings: Settings) -> list[Check]:
             socket_timeout=5,
         )
         try:
-            version = await store.server_version()
-            major_minor = tuple(int(x) for x in version.split(".")[:2])
-            checks.append(
-                Check(
-                    "Redis",
-                    major_minor >= (6, 2),
-                    f"{version} ({where})"
-                    if major_minor >= (6, 2)
-                    else f"{version} is too old: streams need Redis 6.2+ or Valkey",
-                )
-            )
-            schema = await store.schema_version()
-            if schema is None:
-                checks.append(Check("schema", True, "empty database; it will be initialised"))
-            else:
-                good = schema == SCHEMA_VERSION or schema in MIGRATES_FROM
-                if schema == SCHEMA_VERSION:
-                    detail = f"version {schema}"
-                elif good:
-                    detail = f"version {schema}: migrated to {SCHEMA_VERSION} on the next start"
-                else:
-                    detail = (
-                        f"database has schema {schema}, this version needs "
-                        f"{SCHEMA_VERSION}: use another GROKWATCH_KEY_PREFIX"
-                    )
-                checks.append(Check("schema", good, detail))
+            checks += await _server(store, where)
+            checks += await _data(store, settings)
         finally:
             await store.close()
     except EmbeddedRedisError as exc:
         checks.append(Check("Redis", False, str(exc)))
     except (OSError, StoreError) as exc:
-        checks.append(Check("Redis", False, f"cannot connect: {exc}; check REDIS_URL"))
+        target = "REDIS_URL" if settings.redis_url else "the embedded server"
+        checks.append(
+            Check("Redis", False, f"cannot reach {target}: {exc}; check REDIS_URL and the network")
+        )
+    return checks
+
+
+async def _server(store: Store, where: str) -> list[Check]:
+    version = await store.server_version()
+    major_minor = tuple(int(x) for x in version.split(".")[:2] if x.isdigit())
+    good = major_minor >= (6, 2)
+    checks = [
+        Check(
+            "Redis",
+            good,
+            f"{version} ({where})"
+            if good
+            else f"{version} is too old: streams need Redis 6.2+ or Valkey",
+        )
+    ]
+    persistence = await store.client.info("persistence")
+    aof = int(persistence.get("aof_enabled", 0)) == 1
+    rdb_saved = int(persistence.get("rdb_last_save_time", 0))
+    rdb_ok = str(persistence.get("rdb_last_bgsave_status", "ok")) == "ok"
+    if aof:
+        detail, warn = "AOF on (appendonly yes)", False
+    elif rdb_saved:
+        detail = "RDB snapshots only: a crash loses the writes since the last one; "
+        detail += "prefer appendonly yes"
+        warn = True
+    else:
+        detail, warn = "none: a restart of Redis loses everything; set appendonly yes", True
+    if not rdb_ok:
+        detail, warn = "the last RDB save failed: check the disk of the Redis server", True
+    checks.append(Check("persistence", True, detail, warn=warn))
+    memory = await store.client.info("memory")
+    used = int(memory.get("used_memory", 0))
+    limit = int(memory.get("maxmemory", 0))
+    policy = str(memory.get("maxmemory_policy", "noeviction"))
+    if policy != "noeviction":
+        checks.append(
+            Check(
+                "memory",
+                False,
+                f"maxmemory-policy is {policy}: Redis may evict articles, streams or "
+                "subscriptions; set maxmemory-policy noeviction",
+            )
+        )
+    elif limit:
+        share = used / limit
+        checks.append(
+            Check(
+                "memory",
+                True,
+                f"{used / 2**20:.0f} MiB of {limit / 2**20:.0f} MiB ({share:.0%})"
+                + ("; raise maxmemory or lower GROKWATCH_RETENTION_DAYS" if share > 0.8 else ""),
+                warn=share > MEMORY_WARN,
+            )
+        )
+    else:
+        checks.append(Check("memory", True, f"{used / 2**20:.0f} MiB used, no maxmemory limit set"))
+    return checks
+
+
+async def _data(store: Store, settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+    schema = await store.schema_version()
+    if schema is None:
+        checks.append(Check("schema", True, "empty database; it will be initialised"))
+        return checks
+    good = schema == SCHEMA_VERSION or schema in MIGRATES_FROM
+    if schema == SCHEMA_VERSION:
+        detail = f"version {schema}"
+    elif good:
+        detail = f"version {schema}: migrated to {SCHEMA_VERSION} on the next start"
+    else:
+        detail = (
+            f"database has schema {schema}, this version needs "
+            f"{SCHEMA_VERSION}: use another GROKWATCH_KEY_PREFIX"
+        )
+    checks.append(Check("schema", good, detail))
+    k = store.keys
+    platforms = ["console"] + [
+        p for p in ("discord", "slack") if p in settings.configured_transports()
+    ]
+    groups = [
+        ("analyze", k.ingest_stream, G_ANALYZE),
+        ("enrich", k.analyzed_stream, G_ENRICH),
+        ("fanout", k.analyzed_stream, G_FANOUT),
+        ("fanout", k.enriched_stream, G_FANOUT),
+        *((f"deliver:{p}", k.outbox(p), G_DELIVER) for p in platforms),
+    ]
+    lag: dict[str, int] = {}
+    for stage, stream, group in groups:
+        lag[stage] = lag.get(stage, 0) + await store.streams.lag(stream, group)
+    behind = {s: n for s, n in lag.items() if n > LAG_WARN}
+    checks.append(
+        Check(
+            "stream lag",
+            True,
+            ", ".join(f"{s} {n}" for s, n in lag.items())
+            + (
+                "; behind: run more `grokwatch worker --stage` processes for "
+                + ", ".join(s.split(":")[0] for s in behind)
+                if behind
+                else ""
+            ),
+            warn=bool(behind),
+        )
+    )
+    dead = await store.streams.length(k.dead_letters)
+    checks.append(
+        Check(
+            "dead letters",
+            True,
+            "none"
+            if not dead
+            else f"{dead} entries failed again and again and were set aside in {k.dead_letters}: "
+            "read them (XRANGE) for the error, fix it, then delete them",
+            warn=bool(dead),
+        )
+    )
+    total, active = await store.feeds.counts()
+    paused = max(0, total - active)
+    checks.append(
+        Check(
+            "feeds",
+            True,
+            f"{active} active, {paused} paused"
+            + ("; see `/grok feeds` for why, `/grok feeds resume` once fixed" if paused else ""),
+            warn=bool(paused),
+        )
+    )
     return checks
 
 
@@ -130,32 +260,124 @@ def _models(settings: Settings) -> list[Check]:
     return checks
 
 
-def _tokens(settings: Settings) -> list[Check]:
-    checks = []
-    if settings.discord_token:
-        shape = settings.discord_token.get_secret_value().count(".") == 2
-        checks.append(
-            Check(
-                "DISCORD_TOKEN",
-                shape,
-                "set"
-                if shape
-                else "does not look like a bot token (three dot-separated parts): copy "
-                "it again from the Developer Portal's Bot page",
-            )
+async def _discord_works(client: httpx.AsyncClient, settings: Settings, token: str) -> Check:
+    base = (settings.discord_api_base or DISCORD_API).rstrip("/")
+    try:
+        resp = await client.get(f"{base}/users/@me", headers={"Authorization": f"Bot {token}"})
+    except httpx.HTTPError as exc:
+        return Check(
+            "DISCORD_TOKEN",
+            False,
+            f"cannot reach Discord at {base}: {type(exc).__name__} {exc}; check the network "
+            "(or HTTPS_PROXY)",
         )
-    else:
-        checks.append(Check("Discord", True, "not configured (set DISCORD_TOKEN to enable)"))
-    bot = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    if bot:
+    if resp.status_code == 401:
+        return Check(
+            "DISCORD_TOKEN",
+            False,
+            "Discord refused it (401): reset the token on the Developer Portal's Bot page "
+            "and set DISCORD_TOKEN again",
+        )
+    if resp.status_code != 200:
+        return Check("DISCORD_TOKEN", False, f"Discord answered {resp.status_code} at {base}")
+    me = resp.json()
+    if not me.get("bot"):
+        return Check(
+            "DISCORD_TOKEN", False, "that is a user's token, not a bot's: use the Bot page's"
+        )
+    name = str(me.get("username", "?"))
+    return Check("DISCORD_TOKEN", True, f"works: logged in as {name} (id {me.get('id')})")
+
+
+async def _slack_call(
+    client: httpx.AsyncClient, settings: Settings, method: str, token: str
+) -> dict[str, object] | str:
+    """The JSON answer of a Slack Web API method, or why there is none."""
+    base = settings.slack_api_base or SLACK_API
+    base = base if base.endswith("/") else base + "/"
+    try:
+        resp = await client.post(base + method, headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as exc:
+        return f"cannot reach Slack at {base}: {type(exc).__name__} {exc}; check the network"
+    if resp.status_code != 200:
+        return f"Slack answered {resp.status_code} to {method} at {base}"
+    try:
+        data = resp.json()
+    except ValueError:
+        return f"Slack's answer to {method} at {base} is not JSON"
+    return data if isinstance(data, dict) else f"Slack's answer to {method} is not an object"
+
+
+async def _slack_works(
+    client: httpx.AsyncClient, settings: Settings, bot: str, app: str
+) -> list[Check]:
+    checks = []
+    answer = await _slack_call(client, settings, "auth.test", bot)
+    if isinstance(answer, str):
+        checks.append(Check("SLACK_BOT_TOKEN", False, answer))
+    elif not answer.get("ok"):
         checks.append(
             Check(
                 "SLACK_BOT_TOKEN",
-                bot.startswith("xoxb-"),
-                "set" if bot.startswith("xoxb-") else "must start with xoxb-",
+                False,
+                f"Slack refused it ({answer.get('error')}): copy the Bot User "
+                "OAuth Token again from the app's OAuth & Permissions page",
             )
         )
+    else:
+        who, team = answer.get("user", "?"), answer.get("team_id", "?")
+        checks.append(Check("SLACK_BOT_TOKEN", True, f"works: {who} in team {team}"))
+    if app:
+        answer = await _slack_call(client, settings, "apps.connections.open", app)
+        if isinstance(answer, str):
+            checks.append(Check("SLACK_APP_TOKEN", False, answer))
+        elif not answer.get("ok"):
+            checks.append(
+                Check(
+                    "SLACK_APP_TOKEN",
+                    False,
+                    f"Slack refused it ({answer.get('error')}): make an app-level "
+                    "token with connections:write on the app's Basic Information page, and "
+                    "turn Socket Mode on",
+                )
+            )
+        else:
+            checks.append(Check("SLACK_APP_TOKEN", True, "works: Socket Mode can connect"))
+    return checks
+
+
+async def _tokens(settings: Settings, *, online: bool) -> list[Check]:
+    checks = []
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=True) as client:
+        if settings.discord_token:
+            token = settings.discord_token.get_secret_value()
+            if token.count(".") != 2:
+                checks.append(
+                    Check(
+                        "DISCORD_TOKEN",
+                        False,
+                        "does not look like a bot token (three dot-separated parts): copy "
+                        "it again from the Developer Portal's Bot page",
+                    )
+                )
+            elif online:
+                checks.append(await _discord_works(client, settings, token))
+            else:
+                checks.append(Check("DISCORD_TOKEN", True, "set (not checked: --offline)"))
+        else:
+            checks.append(Check("Discord", True, "not configured (set DISCORD_TOKEN to enable)"))
+        bot = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        if not bot:
+            checks.append(Check("Slack", True, "not configured (set SLACK_BOT_TOKEN to enable)"))
+            return checks
+        shapes_ok = True
+        if not bot.startswith("xoxb-"):
+            checks.append(Check("SLACK_BOT_TOKEN", False, "must start with xoxb-"))
+            shapes_ok = False
+        if app and not app.startswith("xapp-"):
+            checks.append(Check("SLACK_APP_TOKEN", False, "must start with xapp-"))
+            shapes_ok = False
         if not app and not settings.slack_signing_secret:
             checks.append(
                 Check(
@@ -164,16 +386,19 @@ def _tokens(settings: Settings) -> list[Check]:
                     "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)",
                 )
             )
-        if app:
+        elif not app:
             checks.append(
                 Check(
-                    "SLACK_APP_TOKEN",
-                    app.startswith("xapp-"),
-                    "set" if app.startswith("xapp-") else "must start with xapp-",
+                    "Slack mode",
+                    True,
+                    f"HTTP: Slack must reach port {settings.slack_http_port}"
+                    f"{settings.slack_http_path}",
                 )
             )
-    else:
-        checks.append(Check("Slack", True, "not configured (set SLACK_BOT_TOKEN to enable)"))
+        if shapes_ok and online:
+            checks += await _slack_works(client, settings, bot, app)
+        elif shapes_ok:
+            checks.append(Check("SLACK_BOT_TOKEN", True, "set (not checked: --offline)"))
     return checks
 
 
@@ -186,7 +411,7 @@ def _ingestion(settings: Settings) -> list[Check]:
             if settings.api_token
             else "off (set GROKWATCH_API_TOKEN to accept POST /v1/articles)",
         ),
-        Check("feeds", True, f"{len(settings.feeds)} in the settings (channels add more)"),
+        Check("configured feeds", True, f"{len(settings.feeds)} (channels add more)"),
     ]
     if settings.allow_private_urls:
         checks.append(
@@ -195,19 +420,32 @@ def _ingestion(settings: Settings) -> list[Check]:
                 True,
                 "GROKWATCH_ALLOW_PRIVATE_URLS is on: chat users can make the bot fetch "
                 "addresses on your network; prefer GROKWATCH_URL_ALLOWLIST",
+                warn=True,
             )
         )
     return checks
 
 
-async def run_checks(settings: Settings, console: Console) -> bool:
+async def gather_checks(
+    settings: Settings, *, online: bool = True, models: bool = True
+) -> list[Check]:
+    """Every check, in the order they are shown."""
     checks = [Check("settings", True, f"data dir {settings.data_dir}")]
     checks += await _redis(settings)
-    checks += _models(settings)
-    checks += _tokens(settings)
+    if models:
+        checks += _models(settings)
+    checks += await _tokens(settings, online=online)
     checks += _ingestion(settings)
+    return checks
+
+
+async def run_checks(
+    settings: Settings, console: Console, *, online: bool = True, models: bool = True
+) -> bool:
+    """Print the checks; True when nothing needs fixing (warnings are fine)."""
+    checks = await gather_checks(settings, online=online, models=models)
     table = Table(show_header=False, box=None)
     for c in checks:
-        table.add_row("[green]OK[/green]" if c.ok else "[red]FIX[/red]", c.name, c.detail)
+        table.add_row(MARKS[c.level], c.name, escape(c.detail))
     console.print(table)
     return all(c.ok for c in checks)
