@@ -6,7 +6,9 @@ down in reverse order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,6 +20,7 @@ from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
 from bot.ops.health import Readiness
 from bot.ops.metrics import Metrics
+from bot.pipeline.delivery import Backoff
 from bot.pipeline.housekeeping import Housekeeping
 from bot.pipeline.stages import STAGES, Pipeline
 from bot.pipeline.supervisor import StageProcesses, worker_argv
@@ -90,6 +93,13 @@ class App:
             batch_size=s.batch_size,
             read_count=s.stream_read_count,
             reclaim_idle_ms=s.reclaim_idle_ms,
+            backoff=Backoff(
+                base_s=s.delivery_backoff_s,
+                cap_s=s.delivery_backoff_max_s,
+                max_age_s=s.delivery_max_age_h * 3600,
+            ),
+            delivery_rate_per_s=s.delivery_rate_per_s,
+            channels_at_once=s.delivery_channels,
         )
         workers = self.pipeline.workers.values()  # trims, consumers, retention between batches
         Housekeeping.for_workers(self.store, workers, s).attach(workers)
@@ -221,9 +231,20 @@ class App:
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)
 
-    async def deliver_pending(self) -> int:
-        """Deliver what the outboxes hold now (script mode, tests)."""
-        return await self.pipeline.drain(["deliver"])
+    async def deliver_pending(self, *, retries_within: float = 0.0) -> int:
+        """Deliver what the outboxes hold now (script mode, tests); with
+        `retries_within`, also the alerts whose next try is due within that many seconds
+        (waiting for them)."""
+        done = await self.pipeline.drain(["deliver"])
+        deadline = time.monotonic() + retries_within
+        while retries_within > 0:
+            due = [await self.store.retries.next_due(p) for p in self.pipeline.platforms]
+            soon = min((d for d in due if d is not None), default=None)
+            if soon is None or soon - time.time() > deadline - time.monotonic():
+                break
+            await asyncio.sleep(max(0.0, soon - time.time()) + 0.01)
+            done += await self.pipeline.drain(["deliver"])
+        return done
 
 
 def fetch_policy(s: Settings) -> FetchPolicy:

@@ -136,16 +136,8 @@ def _global(
             os.environ[name] = str(value)
 
 
-class _DropVoiceWarnings(logging.Filter):
-    """discord.py warns at every start that voice libraries are missing; the bot has no
-    voice feature, so the warning only worries operators."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "voice will NOT be supported" not in record.getMessage()
-
-
 def _settings() -> Settings:
-    from bot.ops.failures import ShortConnectionErrors
+    from bot.ops.failures import DropVoiceWarnings, ShortConnectionErrors
     from bot.settings import SettingsError, load_settings
 
     try:
@@ -159,7 +151,7 @@ def _settings() -> Settings:
     )
     # httpx logs every URL it fetches at INFO; a feed URL may carry a secret in its query
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
-    logging.getLogger("discord.client").addFilter(_DropVoiceWarnings())
+    logging.getLogger("discord.client").addFilter(DropVoiceWarnings())
     if settings.log_level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(ShortConnectionErrors())
@@ -579,6 +571,19 @@ def doctor(
 
     ok = asyncio.run(run_checks(settings, Console(), online=not offline, models=models))
     raise typer.Exit(0 if ok else 1)
+
+
+@cli.command("dead-letters")
+def dead_letters(
+    action: Annotated[str, typer.Argument(help="list, replay (put back) or drop")] = "list",
+    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Output as JSON.")] = False,
+) -> None:
+    """What the stages gave up on: list it, replay it once fixed, or drop it."""
+    settings = _settings()
+    from bot.ops.deadletters import dead_letters
+
+    print(_run(settings, lambda: dead_letters(settings, action, ids or [], as_json=as_json)))
 
 
 def main() -> None:

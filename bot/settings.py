@@ -126,6 +126,25 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
+    # delivery (bot.pipeline.delivery): transient failures retried with backoff
+    delivery_backoff_s: float = Field(
+        default=1.0, gt=0, description="first wait before an alert's post is tried again"
+    )
+    delivery_backoff_max_s: float = Field(
+        default=300.0, gt=0, description="longest wait between two tries of one alert"
+    )
+    delivery_max_age_h: float = Field(
+        default=24.0,
+        gt=0,
+        description="an alert still failing (platform down, network) this long after its "
+        "first failure goes to the dead letters (`grokwatch dead-letters replay`)",
+    )
+    delivery_rate_per_s: float = Field(
+        default=25.0, ge=0, description="posts a second at most per platform (0: no limit)"
+    )
+    delivery_channels: int = Field(
+        default=32, ge=1, le=1000, description="channels a platform is posting to at once"
+    )
     # bounded state (bot.pipeline.housekeeping)
     retention_days: int = Field(
         default=90,

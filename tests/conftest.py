@@ -66,6 +66,8 @@ def settings(redis_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         key_prefix="t" + uuid.uuid4().hex[:12],
         reclaim_idle_ms=0,
+        delivery_backoff_s=0.05,  # retries come back at once: tests wait for them
+        delivery_backoff_max_s=0.2,
     )
 
 

@@ -28,6 +28,17 @@ class Call:
     status: int = 200
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A failure the fake answers on cue (see `FakeSlack.fail_next`)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    channel: str | None = None
+    after: bool = False
+
+
 @dataclass
 class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -38,9 +49,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what reached response_urls
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    _failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
-        default_factory=dict
-    )
+    _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     # Socket Mode: envelopes to push to the connected client, and its acknowledgements
@@ -81,10 +90,22 @@ class FakeSlack:
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        *,
+        channel: str | None = None,
+        after: bool = False,
     ) -> None:
+        """Answer the next `times` calls of `method` (to `channel` only, when given) with
+        this status, body and headers. `after`: do the call first (the message is
+        posted), then answer the failure, as a server that fails on its way out."""
         for _ in range(times):
             self._failures.setdefault(method, []).append(
-                (status, body or {"ok": False, "error": "fatal_error"}, headers or {})
+                Failure(
+                    status,
+                    body or {"ok": False, "error": "fatal_error"},
+                    headers or {},
+                    channel,
+                    after,
+                )
             )
 
     def of(self, method: str, *, ok_only: bool = True) -> list[Call]:
@@ -116,12 +137,15 @@ class FakeSlack:
         args = await self._args(request)
         call = Call(method, args, time.monotonic())
         self.calls.append(call)
-        queued = self._failures.get(method)
-        if queued:
-            status, body, headers = queued.pop(0)
-            call.status = status if status != 200 else 299  # 299: an ok:false answer
-            return web.json_response(body, status=status, headers=headers)
+        queued = self._failures.get(method, [])
+        failure = next((f for f in queued if f.channel in (None, args.get("channel"))), None)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if failure is not None:
+            queued.remove(failure)
+            if failure.after and handler:
+                handler(args)
+            call.status = failure.status if failure.status != 200 else 299  # 299: ok:false
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         body = handler(args) if handler else {"ok": True}
         return web.json_response(body)
 

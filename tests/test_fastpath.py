@@ -111,15 +111,15 @@ async def test_delivery_is_concurrent_across_channels_ordered_within_one(
         for ch in channels:
             assert await store.delivery.queue_alert("console", QueuedAlert(ch, aid, ("grok",)))
     entries = await store.streams.entries(store.keys.outbox("console"))
-    done = await app.pipeline.deliver("console", entries)
-    assert done == [eid for eid, _ in entries]
+    assert await app.deliver_pending() == len(entries)  # every channel on its own task
+    assert await app.pipeline.workers["deliver:console"].pending() == 0
     assert transport.most_active == len(channels)  # the channels overlapped
     for ch in channels:
         titles = [title for target, title in transport.sent if target == ch]
         assert len(titles) == len(ids)
         assert titles == sorted(titles, key=lambda t: t.split()[-1])  # queue order kept
     # replayed entries (sent, not acknowledged): nothing is sent twice
-    assert await app.pipeline.deliver("console", entries) == done
+    assert await app.pipeline.deliver("console", entries) == [eid for eid, _ in entries]
     assert len(transport.sent) == len(ids) * len(channels)
 
 

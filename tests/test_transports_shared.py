@@ -47,6 +47,13 @@ def test_targets_are_read_once_as_addresses_of_the_platform() -> None:
         ({"status": 429}, "rate limited for 1s", False, 1.0, False),
         ({"status": 503}, "P server error (503)", False, None, True),
         ({"status": 502, "retried": True}, "P server error (502)", False, None, False),
+        (
+            {"status": 200, "code": "internal_error"},
+            "P server error (internal_error)",
+            False,
+            None,
+            True,
+        ),
         ({"status": 400}, "P refused the message (400)", False, None, False),
         (
             {"status": 200, "code": "msg_too_long"},
@@ -69,9 +76,17 @@ def test_one_rule_sorts_every_failure(
 ) -> None:
     status = kwargs.pop("status")
     failure = classify("P", status, **kwargs)  # type: ignore[arg-type]
-    assert failure == Failure(reason, permanent=permanent, retry_after=retry_after, again=again)
+    refused = "refused" in reason  # the message itself: to the dead letters, not retried
+    assert failure == Failure(
+        reason, permanent=permanent, retry_after=retry_after, again=again, refused=refused
+    )
     error = failure.error()
-    assert (str(error), error.permanent, error.retry_after) == (reason, permanent, retry_after)
+    assert (str(error), error.permanent, error.retry_after, error.refused) == (
+        reason,
+        permanent,
+        retry_after,
+        refused,
+    )
 
 
 async def test_retrying_backs_off_only_what_may_help_at_once() -> None:

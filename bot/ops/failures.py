@@ -111,3 +111,11 @@ class ShortConnectionErrors(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class DropVoiceWarnings(logging.Filter):
+    """discord.py warns at every start that voice libraries are missing; the bot has no
+    voice feature, so the warning only worries operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()

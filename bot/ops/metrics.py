@@ -98,6 +98,22 @@ class Metrics:
             "wait for it).",
             lag,
         )
+        waiting: list[Sample] = [
+            ({"platform": p}, float(await store.retries.waiting(p))) for p in sorted(self.platforms)
+        ]
+        metric(
+            "grokwatch_alerts_waiting_retry",
+            "gauge",
+            "Alerts whose post failed for a passing reason (platform down, rate limit), "
+            "waiting for their next try.",
+            waiting,
+        )
+        metric(
+            "grokwatch_dead_letters",
+            "gauge",
+            "Entries the stages gave up on (`grokwatch dead-letters list`).",
+            [({}, float(await store.retries.dead_count()))],
+        )
         total, active = await store.feeds.counts()
         metric(
             "grokwatch_feeds",

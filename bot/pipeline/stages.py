@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.pipeline.delivery import Backoff, Deliverer, SendFn
 from bot.pipeline.stories import StoryAssigner
 from bot.pipeline.streams import Entry, StreamWorker
 from bot.store import Store
@@ -29,6 +30,11 @@ from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
+
+
+async def _unused(entries: Sequence[Entry]) -> list[str]:  # pragma: no cover - never called
+    raise AssertionError("a Deliverer serves its entries itself")
+
 
 # "fetch" is the feed scheduler (bot.ingest.feeds), not a stream worker: `grokwatch worker
 # --stage fetch` runs it; `select` accepts the name and returns no worker for it.
@@ -45,6 +51,9 @@ class Pipeline:
     read_count: int = 100
     reclaim_idle_ms: int = 60_000
     consumer_suffix: str = ""
+    backoff: Backoff = field(default_factory=Backoff)
+    delivery_rate_per_s: float = 25.0
+    channels_at_once: int = 32
     workers: dict[str, StreamWorker] = field(default_factory=dict, init=False)
     running: bool = field(default=False, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -74,13 +83,30 @@ class Pipeline:
         )
         worker("enrich", [k.analyzed_stream], G_ENRICH, self.enrich, self.batch_size)
         for platform in self.transports:
-            worker(
-                f"deliver:{platform}",
+            name = f"deliver:{platform}"
+            self.workers[name] = Deliverer(
+                self.store.streams,
+                name,
                 [k.outbox(platform)],
                 G_DELIVER,
-                self._deliverer(platform),
-                self.read_count,
+                _unused,
+                consumer=f"{name}{self.consumer_suffix}" if self.consumer_suffix else "",
+                count=self.read_count,
+                reclaim_idle_ms=self.reclaim_idle_ms,
+                max_attempts=10,  # reclaimed this often: it crashed every process it met
+                dead_letters=k.dead_letters,
+                platform=platform,
+                send=self._sender(platform),
+                retries=self.store.retries,
+                backoff=self.backoff,
+                channels_at_once=self.channels_at_once,
+                rate_per_s=self.delivery_rate_per_s,
             )
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms this pipeline delivers to."""
+        return list(self.transports)
 
     def select(self, stages: Iterable[str] | None) -> list[StreamWorker]:
         """The workers of the named stages ("deliver" means every deliver:<platform>)."""
@@ -201,39 +227,34 @@ class Pipeline:
             )
         return queued
 
-    def _deliverer(self, platform: str) -> object:
-        async def deliver(entries: Sequence[Entry]) -> list[str]:
-            return await self.deliver(platform, entries)
+    def _sender(self, platform: str) -> SendFn:
+        async def send(fields: Mapping[str, str]) -> bool:
+            return await self._deliver_one(self.transports[platform], fields)
 
-        return deliver
+        return send
 
     async def deliver(self, platform: str, entries: Sequence[Entry]) -> list[str]:
-        """Send queued alerts; an entry is acknowledged once its alert is recorded as sent.
+        """Deliver entries of `platform`'s outbox (what its `Deliverer` does with each one;
+        for callers that hold entries): the ids done with. A transient failure leaves its
+        entry out (the Deliverer defers it), as does any other error (logged)."""
+        send = self._sender(platform)
+        done = []
+        for eid, fields in entries:
+            try:
+                if await send(fields):
+                    done.append(eid)
+            except Exception:
+                logger.exception("alert entry %s could not be delivered", eid)
+        return done
 
-        Channels are served concurrently, each one's entries in stream order (the
-        transport paces each channel)."""
-        transport = self.transports[platform]
-        by_channel: dict[str, list[Entry]] = {}
-        for entry in entries:
-            by_channel.setdefault(entry[1].get("channel", ""), []).append(entry)
-
-        async def one_channel(batch: list[Entry]) -> set[str]:
-            finished = set()
-            for eid, fields in batch:
-                try:
-                    if await self._deliver_one(transport, fields):
-                        finished.add(eid)
-                except Exception:
-                    # One bad entry must not hold back the others: it stays pending, is
-                    # retried, and goes to the dead letters after max_attempts.
-                    logger.exception("alert entry %s could not be delivered", eid)
-            return finished
-
-        done = set().union(*await asyncio.gather(*map(one_channel, by_channel.values())))
-        return [eid for eid, _ in entries if eid in done]
-
-    async def _deliver_one(self, transport: Transport, fields: dict[str, str]) -> bool:
-        """Deliver one queued alert; True when it is done with (sent now or before)."""
+    async def _deliver_one(self, transport: Transport, fields: Mapping[str, str]) -> bool:
+        """Deliver one queued alert; True when it is done with (sent now or before, or
+        parked for a paused channel). A transient or refused failure raises its
+        DeliveryError (the Deliverer retries or dead-letters the entry)."""
+        if not fields.get("channel") or not (fields.get("notice") or fields.get("article")):
+            raise DeliveryError(
+                f"malformed outbox entry (fields {', '.join(sorted(fields))})", refused=True
+            )
         if "notice" in fields:
             return await self._deliver_notice(transport, fields)
         channel, article_id = fields["channel"], fields["article"]
@@ -257,12 +278,11 @@ class Pipeline:
                 await delivery.pause_channel(channel, str(exc))
                 await delivery.park(channel, fields)
                 return True
-            logger.warning("alert %s → %s not delivered: %s", article_id, channel, exc)
-            return False  # stays pending; retried after reclaim_idle_ms
+            raise
         await delivery.mark_delivered(channel, article_id)
         return True
 
-    async def _deliver_notice(self, transport: Transport, fields: dict[str, str]) -> bool:
+    async def _deliver_notice(self, transport: Transport, fields: Mapping[str, str]) -> bool:
         """A bot notice (e.g. "feed paused"): sent once; dropped if the channel is gone."""
         channel, notice_id = fields["channel"], fields["notice"]
         if await self.store.delivery.notice_sent(channel, notice_id):
@@ -274,8 +294,7 @@ class Pipeline:
             if exc.permanent:
                 logger.warning("notice %s to %s dropped: %s", notice_id, channel, exc)
                 return True
-            logger.warning("notice %s → %s not delivered: %s", notice_id, channel, exc)
-            return False
+            raise
         await self.store.delivery.mark_notice_sent(channel, notice_id)
         return True
 
@@ -312,4 +331,7 @@ class Pipeline:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for w in self.workers.values():
+            if isinstance(w, Deliverer):
+                await w.close()
         self.running = False

@@ -111,14 +111,15 @@ class StreamWorker:
         """Process what is there now (reclaimed first); return how many entries were done."""
         done = 0
         for stream in self.streams:
+            # reclaimed and new entries in one batch: retries never starve new work
             batch = await self._reclaim(stream)
-            if not batch:
-                batch = await self.repo.read(
+            if len(batch) < self.count:
+                batch += await self.repo.read(
                     stream,
                     self.group,
                     self.consumer,
-                    count=self.count,
-                    block_ms=self.block_ms if block else None,
+                    count=self.count - len(batch),
+                    block_ms=self.block_ms if block and not batch else None,
                 )
             if not batch:
                 continue

@@ -228,6 +228,10 @@ class Keys:
     def outbox(self, platform: str) -> str:
         return self._k("outbox", platform)
 
+    def retries(self, platform: str) -> str:
+        """zset: outbox entries waiting for their next try (JSON fields → when, epoch s)."""
+        return self._k("retry", platform)
+
     @property
     def dead_letters(self) -> str:
         return self._k("stream", "dead")

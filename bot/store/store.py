@@ -25,6 +25,7 @@ from bot.store.index import IndexRepository
 from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION, Keys
 from bot.store.neardup import NearDuplicateIndex
 from bot.store.retention import RetentionRepository
+from bot.store.retries import RetryRepository
 from bot.store.stats import StatsRepository
 from bot.store.stories import StoryRepository
 from bot.store.streams import StreamRepository
@@ -59,6 +60,7 @@ class Store:
         self.index = IndexRepository(client, k, self.articles)
         self.subscriptions = SubscriptionRepository(client, k)
         self.delivery = DeliveryRepository(client, k)
+        self.retries = RetryRepository(client, k)
         self.feeds = FeedRepository(client, k)
         self.stories = StoryRepository(client, k, self.articles)
         self.neardup = NearDuplicateIndex(client, k)

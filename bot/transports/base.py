@@ -23,14 +23,23 @@ class DeliveryError(Exception):
 
     `retry_after`: seconds the platform asked us to wait (rate limit). `permanent`: the
     target is gone or forbids us (retrying cannot help; the subscription should pause).
+    `refused`: the platform refused this message itself (its payload): sending the same
+    message again cannot help, so it goes to the dead letters, where it can be replayed
+    once the cause is fixed. Anything else is transient: retried with backoff.
     """
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.refused = refused
 
 
 def language_hint(locale: str | None, default: str = "en") -> str:

@@ -39,6 +39,12 @@ T = TypeVar("T")
 NETWORK_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError, OSError, TimeoutError)
 
 
+# error codes a platform answers (with HTTP 200 on Slack) for its own trouble, not the message's
+TRANSIENT_CODES = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+
+
 def target_address(target: str, platform: str) -> ChannelAddress:
     """The outbox target `target` as an address on `platform`; a permanent DeliveryError
     (retrying cannot help) when it is malformed or names another platform."""
@@ -83,9 +89,15 @@ class Failure:
     permanent: bool = False  # the target is gone or forbids us
     retry_after: float | None = None  # rate limited: the wait the platform asked for
     again: bool = False  # trying again at once may help
+    refused: bool = False  # the message itself was refused: sending it again cannot help
 
     def error(self) -> DeliveryError:
-        return DeliveryError(self.reason, retry_after=self.retry_after, permanent=self.permanent)
+        return DeliveryError(
+            self.reason,
+            retry_after=self.retry_after,
+            permanent=self.permanent,
+            refused=self.refused,
+        )
 
 
 def classify(
@@ -112,9 +124,9 @@ def classify(
     if status == 429:
         wait = 1.0 if retry_after is None else retry_after
         return Failure(f"rate limited for {wait:.0f}s", retry_after=wait)
-    if 500 <= status < 600:
-        return Failure(f"{platform} server error ({status})", again=not retried)
-    return Failure(f"{platform} refused the message ({code or status})")
+    if 500 <= status < 600 or code in TRANSIENT_CODES:
+        return Failure(f"{platform} server error ({code or status})", again=not retried)
+    return Failure(f"{platform} refused the message ({code or status})", refused=True)
 
 
 async def retrying(
@@ -144,6 +156,31 @@ async def retrying(
             await asyncio.sleep(delay)
     assert failure is not None
     raise DeliveryError(f"{failure.reason}, after {retries + 1} tries")
+
+
+class RateLimit:
+    """At most `rate` acquisitions a second on average, in bursts of up to `burst` (a
+    token bucket): a platform's global limit, shared by the channels served at once."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self._tokens = self.burst
+        self._at = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        if self.rate <= 0:
+            return
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+                self._at = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
 def stable_key(*parts: str, length: int = 32) -> str:

@@ -149,7 +149,7 @@ async def test_network_error_becomes_a_transient_delivery_error(dapp: App) -> No
     assert "after 3 tries" in str(err.value)
 
 
-async def test_persistent_5xx_leaves_the_alert_pending(
+async def test_persistent_5xx_defers_the_alert_until_discord_is_back(
     dapp: App, fake: FakeDiscord, tmp_path: Path
 ) -> None:
     await dapp.say("/grok track Grok", channel=TARGET)
@@ -157,9 +157,10 @@ async def test_persistent_5xx_leaves_the_alert_pending(
     await ingest_article(dapp, tmp_path)
     await dapp.pipeline.drain(["analyze", "fanout"])
     await dapp.pipeline.workers["deliver:discord"].run_once()
-    assert await dapp.pipeline.workers["deliver:discord"].pending() == 1
+    assert await dapp.pipeline.workers["deliver:discord"].pending() == 0
+    assert await dapp.store.retries.waiting("discord") == 1  # kept for its next try
     assert not await dapp.store.delivery.is_paused(TARGET)
-    await dapp.deliver_pending()  # Discord is back
+    await dapp.deliver_pending(retries_within=2)  # Discord is back
     assert len(fake.sent_messages()) == 1
     assert await dapp.pipeline.workers["deliver:discord"].pending() == 0
 

@@ -54,7 +54,7 @@ async def test_rate_limit_waits_retry_after_then_delivers_once(env: Env, tmp_pat
     env.fake.fail_next(
         "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
     )
-    await env.app.deliver_pending()
+    await env.app.deliver_pending(retries_within=5)
     tries = env.fake.of("chat.postMessage", ok_only=False)
     assert [c.status for c in tries] == [429, 200]
     assert tries[1].at - tries[0].at >= 1.0  # waited as Slack asked
@@ -65,11 +65,16 @@ async def test_server_error_is_retried(env: Env, tmp_path: Path) -> None:
     await queue_alert(env, tmp_path)
     env.fake.fail_next("chat.postMessage", 500, {"ok": False, "error": "internal_error"})
     await env.app.deliver_pending()
+    # the SDK does not re-post blindly: the engine defers it, and looks before posting again
+    assert [c.status for c in env.fake.of("chat.postMessage", ok_only=False)] == [500]
+    assert await env.app.store.retries.waiting("slack") == 1
+    await env.app.deliver_pending(retries_within=2)
     assert [c.status for c in env.fake.of("chat.postMessage", ok_only=False)] == [500, 200]
+    assert env.fake.of("conversations.history")  # the guard looked for the first try
     assert len(env.fake.messages["C1"]) == 1
 
 
-async def test_lasting_rate_limit_leaves_the_alert_pending(env: Env, tmp_path: Path) -> None:
+async def test_lasting_rate_limit_defers_the_alert(env: Env, tmp_path: Path) -> None:
     await queue_alert(env, tmp_path)
     env.fake.fail_next(
         "chat.postMessage",
@@ -79,9 +84,11 @@ async def test_lasting_rate_limit_leaves_the_alert_pending(env: Env, tmp_path: P
         times=4,
     )
     await env.app.pipeline.workers["deliver:slack"].run_once()
-    assert await env.app.pipeline.workers["deliver:slack"].pending() == 1
+    assert await env.app.pipeline.workers["deliver:slack"].pending() == 0
+    assert await env.app.store.retries.waiting("slack") == 1  # kept for its next try
     assert not await env.app.store.delivery.is_paused("slack:T1:C1")
-    await env.app.deliver_pending()  # reclaimed: delivered once, not twice
+    await env.app.deliver_pending(retries_within=5)  # tried until Slack takes it, once
+    assert [c.status for c in env.fake.of("chat.postMessage", ok_only=False)] == [429] * 4 + [200]
     assert len(env.fake.messages["C1"]) == 1
 
 

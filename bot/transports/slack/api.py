@@ -67,14 +67,22 @@ class _ServerErrorRetryHandler(AsyncRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
-    """The bot's Web API client (SLACK_BOT_TOKEN), retrying what can be retried."""
+def web_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
+    """The bot's Web API client (SLACK_BOT_TOKEN), retrying what can be retried.
+
+    `retries=False`: the client alerts are posted with. An SDK retry re-posts blindly
+    (a 500 can come after Slack posted the message), so posting calls are retried only by
+    the delivery engine, which looks for the earlier post first."""
     assert settings.slack_bot_token is not None
-    retry: list[AsyncRetryHandler] = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
-        _ServerErrorRetryHandler(max_retry_count=RETRIES),
-    ]
+    retry: list[AsyncRetryHandler] = (
+        [
+            AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            _ServerErrorRetryHandler(max_retry_count=RETRIES),
+        ]
+        if retries
+        else []
+    )
     kw: dict[str, Any] = {"retry_handlers": retry, "timeout": TIMEOUT}
     if settings.slack_api_base:
         kw["base_url"] = settings.slack_api_base.rstrip("/") + "/"
@@ -86,8 +94,9 @@ def error_code(exc: Exception) -> str:
     return str(exc.response.get("error", "") or "") if isinstance(exc, SlackApiError) else ""
 
 
-def sort_failure(exc: Exception) -> Failure:
-    """A failed Slack call (after slack_sdk's own retries) as a delivery failure."""
+def sort_failure(exc: Exception, *, retried: bool = True) -> Failure:
+    """A failed Slack call as a delivery failure (`retried`: after slack_sdk's own
+    retries, so trying again at once is pointless)."""
     if not isinstance(exc, SlackApiError):
         return classify("Slack", None, error=exc)
     code = error_code(exc)
@@ -102,7 +111,7 @@ def sort_failure(exc: Exception) -> Failure:
         gone=PERMANENT_ERRORS.get(code),
         code=code,
         retry_after=retry_after,
-        retried=True,  # the handlers above retried rate limits, 5xx and the network
+        retried=retried,
     )
 
 

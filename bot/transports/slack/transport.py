@@ -101,6 +101,7 @@ class SlackTransport:
         if not self.app_token and not secret:
             raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
         self.client = web_client(settings)
+        self.poster = web_client(settings, retries=False)  # alerts: the engine retries
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
@@ -327,7 +328,7 @@ class SlackTransport:
                 try:
                     resp = await self._post_alert(channel_id, kwargs)
                 except SLACK_ERRORS as exc:
-                    raise sort_failure(exc).error() from None
+                    raise sort_failure(exc, retried=False).error() from None
                 if first_ts is None:
                     first_ts = str(resp.get("ts") or "") or None
             if threaded and reply.thread_key and thread_ts is None and first_ts:
@@ -337,7 +338,7 @@ class SlackTransport:
 
     async def _post_alert(self, channel_id: str, kwargs: dict[str, Any]) -> AsyncSlackResponse:
         try:
-            return await self.client.chat_postMessage(channel=channel_id, **kwargs)
+            return await self.poster.chat_postMessage(channel=channel_id, **kwargs)
         except SlackApiError as exc:
             # the story's first alert was deleted: post at the top level instead
             if "thread_ts" in kwargs and error_code(exc) in LOST_THREAD_ERRORS:
@@ -346,7 +347,7 @@ class SlackTransport:
                     kwargs["thread_ts"],
                     channel_id,
                 )
-                return await self.client.chat_postMessage(
+                return await self.poster.chat_postMessage(
                     channel=channel_id, **{k: v for k, v in kwargs.items() if k != "thread_ts"}
                 )
             raise
