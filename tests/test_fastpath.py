@@ -11,6 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from bot.pipeline.delivery import Deliverer
 from bot.pipeline.supervisor import StageProcesses
 from bot.store import Store
 from handlers.model import ArticleRecord, EntityResult, QueuedAlert, RawArticle, Subscription
@@ -234,3 +235,8 @@ async def test_run_enriches_in_child_processes_and_restarts_a_killed_one(
         await store.close()
     assert proc.returncode == 0, err.decode()
     assert not _alive(last)  # stopped with `run`
+
+
+async def test_the_console_has_no_rate_limit(testbot: ChatBot) -> None:
+    console = testbot.app.pipeline.workers["deliver:console"]
+    assert isinstance(console, Deliverer) and console.rate_per_s == 0

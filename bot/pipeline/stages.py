@@ -100,7 +100,10 @@ class Pipeline:
                 retries=self.store.retries,
                 backoff=self.backoff,
                 channels_at_once=self.channels_at_once,
-                rate_per_s=self.delivery_rate_per_s,
+                # a transport may say it needs no limit (the console) or its own
+                rate_per_s=float(
+                    getattr(self.transports[platform], "posts_per_s", self.delivery_rate_per_s)
+                ),
             )
 
     @property

@@ -95,6 +95,7 @@ class ConsoleTransport:
     """Prints replies and alerts; the channel it serves is named by `channel`."""
 
     name = "console"
+    posts_per_s = 0.0  # a terminal or a log has no rate limit (see bot.pipeline.delivery)
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ import pytest
 
 from bot.app import App
 from bot.ops.metrics import Metrics
+from bot.pipeline.delivery import Deliverer
 from bot.settings import Settings
 from bot.transports.slack import SlackTransport
 from nlp.pipeline import Analyzer
@@ -100,6 +101,8 @@ async def test_a_rate_limited_channel_holds_up_no_other(env: Env, tmp_path: Path
     await env.app.deliver_pending()
     assert len(env.fake.messages.get("C2", [])) == 2  # the other channel is served at once
     assert "C1" not in env.fake.messages
+    slack = env.app.pipeline.workers["deliver:slack"]
+    assert isinstance(slack, Deliverer) and slack.rate_per_s == env.app.settings.delivery_rate_per_s
     # C1 is tried once, then both its alerts wait, in order, for the time Slack asked for
     assert len(env.fake.of("chat.postMessage", ok_only=False)) == 3
     assert await env.app.store.retries.waiting("slack") == 2
