@@ -84,6 +84,10 @@ class Pipeline:
         worker("enrich", [k.analyzed_stream], G_ENRICH, self.enrich, self.batch_size)
         for platform in self.transports:
             name = f"deliver:{platform}"
+            # a transport may say it needs no limit (the console) or its own
+            rate = float(
+                getattr(self.transports[platform], "posts_per_s", self.delivery_rate_per_s)
+            )
             self.workers[name] = Deliverer(
                 self.store.streams,
                 name,
@@ -100,10 +104,9 @@ class Pipeline:
                 retries=self.store.retries,
                 backoff=self.backoff,
                 channels_at_once=self.channels_at_once,
-                # a transport may say it needs no limit (the console) or its own
-                rate_per_s=float(
-                    getattr(self.transports[platform], "posts_per_s", self.delivery_rate_per_s)
-                ),
+                rate_per_s=rate,
+                # unpaced, a channel's queue drains at once: no need to wait in Redis
+                queue_max=20 if rate else 10 * self.read_count,
             )
 
     @property
