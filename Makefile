@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scaleout.py
 	$(BIN)/python benchmarks/memory.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/startup.py
 
 clean:
