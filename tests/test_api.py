@@ -110,8 +110,10 @@ async def test_healthz_and_metrics(api: httpx.AsyncClient) -> None:
             continue
         if line.startswith("# TYPE "):
             name, kind = line.split()[2:4]
-            assert kind in {"counter", "gauge"}
+            assert kind in {"counter", "gauge", "histogram"}
             typed.add(name)
+            if kind == "histogram":  # its samples are <name>_bucket, _sum and _count
+                typed |= {name + "_bucket", name + "_sum", name + "_count"}
             continue
         assert _SAMPLE.match(line), line
         key, value = line.rsplit(" ", 1)

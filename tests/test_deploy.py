@@ -319,6 +319,8 @@ def served_metrics() -> set[str]:
     assert counters
     names = {f"grokwatch_{k}_total" for k in re.findall(r'^\s+"(\w+)":', counters.group(1), re.M)}
     names |= set(re.findall(r'metric\(\s*"(grokwatch_\w+)"', source))
+    for hist in re.findall(r'histogram\(\s*"(grokwatch_\w+)"', source):
+        names |= {hist + "_bucket", hist + "_sum", hist + "_count"}
     return names | {"up"}
 
 

@@ -55,7 +55,17 @@ class Metrics:
             lines.append(f"# TYPE {name} {kind}")
             for labels, value in samples:
                 lab = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-                lines.append(f"{name}{{{lab}}} {value:g}" if lab else f"{name} {value:g}")
+                shown = _number(value)
+                lines.append(f"{name}{{{lab}}} {shown}" if lab else f"{name} {shown}")
+
+        def histogram(name: str, help_: str, stored: str) -> None:
+            buckets, total, count = stored_histograms[stored]
+            lines.append(f"# HELP {name} {help_}")
+            lines.append(f"# TYPE {name} histogram")
+            for bound, n in buckets:
+                lines.append(f'{name}_bucket{{le="{bound}"}} {n}')
+            lines.append(f"{name}_sum {_number(total)}")
+            lines.append(f"{name}_count {count}")
 
         store = self.store
         stats = await store.stats.counters()
@@ -114,6 +124,19 @@ class Metrics:
             "Entries the stages gave up on (`grokwatch dead-letters list`).",
             [({}, float(await store.retries.dead_count()))],
         )
+        stored_histograms = {
+            name: await store.stats.histogram(name) for name in ("alert_queued", "alert_delivery")
+        }
+        histogram(
+            "grokwatch_alert_queued_seconds",
+            "From an article's ingestion to each of its alerts queued in an outbox.",
+            "alert_queued",
+        )
+        histogram(
+            "grokwatch_alert_delivery_seconds",
+            "From an alert queued to posted (retries after failures included).",
+            "alert_delivery",
+        )
         total, active = await store.feeds.counts()
         metric(
             "grokwatch_feeds",
@@ -128,3 +151,9 @@ class Metrics:
             [({}, await store.articles.count())],
         )
         return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    """A sample value as Prometheus reads it: whole numbers in full (1234567, never
+    1.23457e+06), others with up to 6 significant digits."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from bot.pipeline.streams import Entry, StreamWorker
 from bot.store import StoreError
 from bot.store.retries import RetryRepository
+from bot.store.stats import StatsRepository
 from bot.transports.base import DeliveryError
 from bot.transports.delivery import RateLimit
 
@@ -44,7 +45,8 @@ logger = logging.getLogger(__name__)
 # dropped), False to leave it pending; raises DeliveryError when the platform failed.
 SendFn = Callable[[Mapping[str, str]], Awaitable[bool]]
 
-_META = ("tries", "since")  # what deferring adds to an entry's fields
+_META = ("tries", "since", "queued")  # what deferring adds to an entry's fields
+LATENCY = "alert_delivery"  # the histogram of queued → delivered (`bot.store.stats`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class Deliverer(StreamWorker):
     platform: str = ""
     send: SendFn | None = None
     retries: RetryRepository | None = None
+    stats: StatsRepository | None = None  # where delivery latencies are observed
     backoff: Backoff = field(default_factory=Backoff)
     channels_at_once: int = 32
     rate_per_s: float = 25.0
@@ -82,6 +85,7 @@ class Deliverer(StreamWorker):
     _last_reclaim: float = field(default=0.0, init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
     _rate: RateLimit | None = field(default=None, init=False)
+    _latencies: list[float] = field(default_factory=list, init=False)  # not yet observed
 
     @property
     def outbox(self) -> str:
@@ -111,6 +115,9 @@ class Deliverer(StreamWorker):
         await self._dispatch(entries)
         if not block:
             await self.settle()
+        if self._latencies and self.stats is not None:
+            seen, self._latencies = self._latencies, []
+            await self.stats.observe(LATENCY, seen)
         done, self._finished = self._finished, 0
         self.processed += done
         return done + released
@@ -201,6 +208,9 @@ class Deliverer(StreamWorker):
             self._hold.pop(channel, None)
             await self.repo.ack(self.outbox, self.group, [eid])
             self._finished += 1
+            if "article" in fields:  # an alert: from its first queueing to now
+                queued = float(fields.get("queued") or _id_time(eid))
+                self._latencies.append(max(0.0, time.time() - queued))
 
     async def _transient(
         self, channel: str, eid: str, fields: Mapping[str, str], exc: DeliveryError
@@ -241,7 +251,8 @@ class Deliverer(StreamWorker):
 
     async def _defer(self, eid: str, fields: Mapping[str, str], due: float) -> None:
         assert self.retries is not None
-        await self.retries.defer(self.platform, self.group, eid, fields, due)
+        kept = {"queued": f"{_id_time(eid):.3f}", **fields}  # the first queueing stays
+        await self.retries.defer(self.platform, self.group, eid, kept, due)
 
     async def _dead(self, eid: str, fields: Mapping[str, str], reason: str) -> None:
         logger.error("%s: entry %s moved to the dead letters: %s", self.name, eid, reason)
@@ -254,3 +265,9 @@ class Deliverer(StreamWorker):
             "failed_at": f"{time.time():.3f}",
         }
         await self.repo.dead_letter(self.dead_letters or "", self.outbox, self.group, eid, record)
+
+
+def _id_time(eid: str) -> float:
+    """When a stream entry was added (epoch s), from its id."""
+    ms, _, _ = eid.partition("-")
+    return int(ms) / 1000 if ms.isdigit() else time.time()

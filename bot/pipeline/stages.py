@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.pipeline.delivery import Backoff, Deliverer, SendFn
 from bot.pipeline.stories import StoryAssigner
@@ -30,6 +31,8 @@ from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
+
+QUEUE_LATENCY = "alert_queued"  # the histogram of ingested → alert queued (`bot.store.stats`)
 
 
 async def _unused(entries: Sequence[Entry]) -> list[str]:  # pragma: no cover - never called
@@ -102,6 +105,7 @@ class Pipeline:
                 platform=platform,
                 send=self._sender(platform),
                 retries=self.store.retries,
+                stats=self.store.stats,
                 backoff=self.backoff,
                 channels_at_once=self.channels_at_once,
                 rate_per_s=rate,
@@ -224,6 +228,16 @@ class Pipeline:
                 )
         done = await self.store.delivery.queue_alerts(alerts, fanned)
         queued = [alert for (_, alert), new in zip(alerts, done, strict=True) if new]
+        ingested = {rec.id: rec.ingested_at for rec in records}
+        now = datetime.now(UTC)
+        await self.store.stats.observe(
+            QUEUE_LATENCY,
+            [
+                max(0.0, (now - at).total_seconds())
+                for alert in queued
+                if (at := ingested.get(alert.article_id)) is not None
+            ],
+        )
         for alert in queued:
             logger.info(
                 "alert queued: %s → %s (%s)",

@@ -57,6 +57,10 @@ class Keys:
     def stats(self) -> str:
         return self._k("stats")
 
+    def histogram(self, name: str) -> str:
+        """hash: a latency histogram (bucket upper bound → count, `sum`, `count`)."""
+        return self._k("hist", name)
+
     # articles
     def article(self, article_id: str) -> str:
         return self._k("article", article_id)
