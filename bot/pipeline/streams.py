@@ -6,24 +6,41 @@ only what that function finished. Entries a crashed consumer left pending are cl
 moved to the dead-letter stream after `max_attempts` tries, with the error, so one poisoned
 article never blocks the others. Between batches a worker runs its `chores` (trimming,
 retention: `bot.pipeline.housekeeping`). The stream primitives are `bot.store.streams`.
+
+`run_forever` heals: any Redis error (unreachable, OOM, READONLY, BUSY...) is logged and
+retried with exponential backoff, and the worker says when it resumes; a consumer group
+that is gone (NOGROUP: Redis restarted empty, FLUSHALL) is created again, and the log says
+so. Each turn of the loop stamps `heartbeat`, which `/healthz` reads (`StageStatus`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import random
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.store import StoreUnavailable
+from bot.store import StoreError, StoreUnavailable
 from bot.store.streams import Entry, StreamRepository
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Chores", "Entry", "StageFn", "StreamWorker", "consumer_name"]
+__all__ = [
+    "Chores",
+    "Entry",
+    "StageFn",
+    "StageStatus",
+    "StreamWorker",
+    "consumer_name",
+    "missing_group",
+    "pause",
+]
 
 # A stage gets a batch and returns the entry ids it has finished (to acknowledge).
 StageFn = Callable[[Sequence[Entry]], Awaitable[Sequence[str]]]
@@ -33,6 +50,30 @@ class Chores(Protocol):
     """Periodic work a worker runs between batches (`bot.pipeline.housekeeping`)."""
 
     async def run_due(self) -> None: ...
+
+
+def missing_group(exc: BaseException) -> bool:
+    """The error Redis gives when a stream or its consumer group does not exist (NOGROUP)."""
+    return isinstance(exc, StoreError) and str(exc).startswith("NOGROUP")
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds` (± 20 % jitter), or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds * random.uniform(0.8, 1.2))
+
+
+@dataclass(frozen=True, slots=True)
+class StageStatus:
+    """What `/healthz` and `/metrics` read of one stage of this process."""
+
+    name: str
+    running: bool  # its task is alive (False: stopped, or died and not restarted yet)
+    heartbeat_age: float  # seconds since its loop last turned
+    restarts: int  # times its task died and was started again
+    redis_errors: int  # Redis errors it met and retried
+    groups_recreated: int  # consumer groups it had to create again (NOGROUP)
+    failing: str  # the error it is retrying now ("" when it works)
 
 
 def consumer_name(stage: str) -> str:
@@ -56,7 +97,13 @@ class StreamWorker:
     max_attempts: int = 5
     dead_letters: str | None = None
     chores: Chores | None = None
+    retry_min_s: float = 0.5  # first wait after a Redis error (doubles up to retry_max_s)
+    retry_max_s: float = 30.0
     processed: int = field(default=0, init=False)
+    heartbeat: float = field(default_factory=time.monotonic, init=False)  # last loop turn
+    redis_errors: int = field(default=0, init=False)
+    groups_recreated: int = field(default=0, init=False)
+    failing: str = field(default="", init=False)  # the Redis error being retried now
 
     def __post_init__(self) -> None:
         if not self.consumer:
@@ -144,12 +191,48 @@ class StreamWorker:
         return sum([await self.repo.lag(s, self.group) for s in self.streams])
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        await self.setup()
+        """Run until `stop` is set. Redis errors are retried, never raised; anything else
+        (a bug) is raised, for the caller (`Pipeline`) to log and restart the worker."""
+        delay = self.retry_min_s
+        grouped = recreated = False
         while not stop.is_set():
+            self.heartbeat = time.monotonic()
             try:
+                if not grouped:
+                    await self.setup()
+                    grouped = True
                 await self.run_once(block=True)
                 if self.chores is not None:
                     await self.chores.run_due()
-            except StoreUnavailable as exc:
-                logger.warning("%s: Redis unavailable (%s); retrying in 1 s", self.name, exc)
-                await asyncio.sleep(1)
+            except StoreError as exc:
+                self.redis_errors += 1
+                self.failing = f"{type(exc).__name__}: {exc}"
+                if missing_group(exc) and not recreated:
+                    self.groups_recreated += 1
+                    grouped, recreated = False, True
+                    logger.warning(
+                        "%s: the consumer group %s of %s is gone (Redis lost its data?): "
+                        "creating it again",
+                        self.name,
+                        self.group,
+                        ", ".join(self.streams),
+                    )
+                    continue  # at once; NOGROUP again right after backs off below
+                level = logging.WARNING if isinstance(exc, StoreUnavailable) else logging.ERROR
+                logger.log(
+                    level,
+                    "%s: Redis error (%s); retrying in %.1f s",
+                    self.name,
+                    self.failing,
+                    delay,
+                )
+                await pause(stop, delay)
+                delay = min(self.retry_max_s, delay * 2)
+                continue
+            if self.failing:
+                logger.warning(
+                    "%s: Redis answers again; resumed (after %s)", self.name, self.failing
+                )
+                self.failing = ""
+            delay = self.retry_min_s
+            recreated = False

@@ -95,6 +95,7 @@ class ConsoleTransport:
     """Prints replies and alerts; the channel it serves is named by `channel`."""
 
     name = "console"
+    connected = True  # nothing to connect to
 
     def __init__(
         self,
