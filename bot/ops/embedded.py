@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import os
 import shutil
 import socket
 import subprocess

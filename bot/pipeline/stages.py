@@ -307,10 +307,10 @@ class Pipeline:
         return total
 
     async def start(self, stages: Iterable[str] | None = None) -> None:
-        """Run the selected stages as background tasks, each restarted if it dies."""
+        """Run the selected stages as background tasks, each restarted if it dies (each
+        creates its consumer groups first, retrying while Redis cannot)."""
         self._stop.clear()
         for w in self.select(stages):
-            await w.setup()
             self._running[w.name] = w
             self._tasks.append(asyncio.create_task(self._supervise(w), name=w.name))
         self.running = True

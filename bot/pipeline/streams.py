@@ -40,6 +40,7 @@ __all__ = [
     "consumer_name",
     "missing_group",
     "pause",
+    "server_state_error",
 ]
 
 # A stage gets a batch and returns the entry ids it has finished (to acknowledge).
@@ -52,9 +53,50 @@ class Chores(Protocol):
     async def run_due(self) -> None: ...
 
 
+# Errors that say the server cannot do anything now, whatever the entry: out of memory,
+# a read-only replica, loading its data, a busy script, a stream or group gone, persistence
+# failing, a cluster that is down or resharding.
+_SERVER_STATES = (
+    "OOM",
+    "READONLY",
+    "LOADING",
+    "BUSY",
+    "NOGROUP",
+    "MISCONF",
+    "MASTERDOWN",
+    "CLUSTERDOWN",
+    "TRYAGAIN",
+    "NOREPLICAS",
+    "UNBLOCKED",
+)
+
+
+def error_code(exc: BaseException) -> str:
+    """The code of a Redis error reply ("OOM", "NOGROUP"...; "" for a client error).
+    The client strips the code of the replies it has an exception class for."""
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, str) and code:
+        return code
+    first = str(exc).split(" ", 1)[0]
+    return first if first.isupper() else ""
+
+
+def describe(exc: BaseException) -> str:
+    """A Redis error as the log says it: its class, and the server's reply whole."""
+    code, text = error_code(exc), str(exc)
+    return f"{type(exc).__name__}: {text if text.startswith(code) else f'{code} {text}'}"
+
+
+def server_state_error(exc: BaseException) -> bool:
+    """A Redis error about the server's state, not about the entry being processed."""
+    if isinstance(exc, StoreUnavailable):
+        return True
+    return isinstance(exc, StoreError) and error_code(exc) in _SERVER_STATES
+
+
 def missing_group(exc: BaseException) -> bool:
     """The error Redis gives when a stream or its consumer group does not exist (NOGROUP)."""
-    return isinstance(exc, StoreError) and str(exc).startswith("NOGROUP")
+    return isinstance(exc, StoreError) and error_code(exc) == "NOGROUP"
 
 
 async def pause(stop: asyncio.Event, seconds: float) -> None:
@@ -173,6 +215,11 @@ class StreamWorker:
                 finished = await self.fn(batch)
             except asyncio.CancelledError:
                 raise
+            except StoreError as exc:
+                if server_state_error(exc):
+                    raise  # the batch stays pending; the worker backs off (run_forever)
+                logger.exception("%s: a batch of %d from %s failed", self.name, len(batch), stream)
+                continue
             except Exception:
                 # Left pending: reclaimed and retried after reclaim_idle_ms.
                 logger.exception("%s: a batch of %d from %s failed", self.name, len(batch), stream)
@@ -206,7 +253,7 @@ class StreamWorker:
                     await self.chores.run_due()
             except StoreError as exc:
                 self.redis_errors += 1
-                self.failing = f"{type(exc).__name__}: {exc}"
+                self.failing = describe(exc)
                 if missing_group(exc) and not recreated:
                     self.groups_recreated += 1
                     grouped, recreated = False, True
@@ -230,9 +277,7 @@ class StreamWorker:
                 delay = min(self.retry_max_s, delay * 2)
                 continue
             if self.failing:
-                logger.warning(
-                    "%s: Redis answers again; resumed (after %s)", self.name, self.failing
-                )
+                logger.warning("%s: working again (after %s)", self.name, self.failing)
                 self.failing = ""
             delay = self.retry_min_s
             recreated = False
