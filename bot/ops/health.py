@@ -101,7 +101,7 @@ class Liveness:
             if st.heartbeat_age > self.stage_grace:
                 state = "running" if st.running else "stopped"
                 problems.append(
-                    f"stage {st.name} ({state}) has not turned for {st.heartbeat_age:.0f} s"
+                    f"stage {st.name} ({state}) has not turned for {st.heartbeat_age:.1f} s"
                 )
         platforms: dict[str, Any] = {}
         for name, transport in sorted(self.transports.items()):
@@ -116,7 +116,7 @@ class Liveness:
             down = max(0.0, now - since)
             platforms[name] = {"connected": False, "down_s": round(down, 1)}
             if down > self.platform_grace:
-                problems.append(f"{name} has not been connected for {down:.0f} s")
+                problems.append(f"{name} has not been connected for {down:.1f} s")
         if problems:
             logger.warning("not alive: %s", "; ".join(problems))
         return problems, {"stages": stages, "platforms": platforms}
