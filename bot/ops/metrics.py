@@ -166,34 +166,34 @@ class Metrics:
     def _healing(self, metric: _Emit) -> None:
         """The heartbeats, restarts and retried errors of this process's stages."""
         status = list(self.health.status()) if self.health is not None else []
-        for name, kind, help_, attr in (
-            (
-                "grokwatch_stage_heartbeat_age_seconds",
-                "gauge",
-                "Seconds since the stage's loop last turned (/healthz fails past a grace).",
-                "heartbeat_age",
-            ),
-            (
-                "grokwatch_stage_restarts_total",
-                "counter",
-                "Times a stage's task died and was started again.",
-                "restarts",
-            ),
-            (
-                "grokwatch_stage_redis_errors_total",
-                "counter",
-                "Redis errors a stage met and retried.",
-                "redis_errors",
-            ),
-            (
-                "grokwatch_stage_groups_recreated_total",
-                "counter",
-                "Consumer groups a stage created again (NOGROUP: Redis lost its data).",
-                "groups_recreated",
-            ),
-        ):
-            samples = [({"stage": st.name}, float(getattr(st, attr))) for st in status]
-            metric(name, kind, help_, samples)
+
+        def per_stage(attr: str) -> list[Sample]:
+            return [({"stage": st.name}, float(getattr(st, attr))) for st in status]
+
+        metric(
+            "grokwatch_stage_heartbeat_age_seconds",
+            "gauge",
+            "Seconds since the stage's loop last turned (/healthz fails past a grace).",
+            per_stage("heartbeat_age"),
+        )
+        metric(
+            "grokwatch_stage_restarts_total",
+            "counter",
+            "Times a stage's task died and was started again.",
+            per_stage("restarts"),
+        )
+        metric(
+            "grokwatch_stage_redis_errors_total",
+            "counter",
+            "Redis errors a stage met and retried.",
+            per_stage("redis_errors"),
+        )
+        metric(
+            "grokwatch_stage_groups_recreated_total",
+            "counter",
+            "Consumer groups a stage created again (NOGROUP: Redis lost its data).",
+            per_stage("groups_recreated"),
+        )
         metric(
             "grokwatch_child_restarts_total",
             "counter",
