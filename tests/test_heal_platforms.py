@@ -2,15 +2,20 @@
 loopback fakes of Discord's REST API and gateway. A gateway that refuses the first
 connection turns /healthz red past the grace period (and the bot keeps trying until it
 gets in, then /healthz is green); a gateway that drops the connection later turns it red
-again until discord.py resumes. /healthz also says each stage's heartbeat."""
+again until discord.py resumes; so does a Slack Socket Mode socket that closes. /healthz
+also says each stage's heartbeat."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 import httpx
 import pytest
+from aiohttp import web
 from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
@@ -21,6 +26,8 @@ from nlp.pipeline import Analyzer
 from tests.discord_fake import FakeDiscord
 from tests.discord_gateway_fake import FakeGateway
 from tests.heal_helpers import probe_until, until
+from tests.slack.helpers import slack_settings
+from tests.slack_fake import FakeSlack
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +126,62 @@ async def test_healthz_turns_red_when_a_stage_stops_turning(
             problems = down.json()["problems"]
             assert len(problems) == 1
             assert problems[0].startswith("stage fanout (stopped) has not turned for")
+
+
+@dataclass
+class DroppingSlack(FakeSlack):
+    """The Slack fake, with a cue to drop its Socket Mode connections (Slack closing them)."""
+
+    refusing: bool = False  # apps.connections.open fails: no new socket
+    _serving: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.refusing:
+            return {"ok": False, "error": "internal_error"}
+        return super()._apps_connections_open(args)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        task = asyncio.current_task()
+        assert task is not None
+        self._serving.add(task)
+        try:
+            return await super()._socket(request)
+        finally:
+            self._serving.discard(task)
+
+    def drop_sockets(self) -> None:
+        for task in self._serving:
+            task.cancel()
+
+
+async def test_a_closed_slack_socket_turns_healthz_red_until_it_reconnects(
+    settings: Settings, analyzer: Analyzer
+) -> None:
+    fake = DroppingSlack()
+    await fake.start()
+    s = slack_settings(
+        settings,
+        fake,
+        slack_app_token=SecretStr("xapp-test-token"),
+        api_port=0,
+        health_platform_grace=0.5,
+    )
+    try:
+        async with App(s, analyzer=analyzer, platforms=["slack"]) as bot:
+            server = await bot.start_api()
+            transport = bot.transports["slack"]
+            async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=30) as c:
+                up = await probe_until(c, "/healthz", green, "/healthz green, socket open")
+                assert up.json()["platforms"] == {"slack": {"connected": True}}
+                assert fake.socket_connected
+                fake.refusing = True
+                fake.drop_sockets()  # Slack closes the socket and refuses a new one
+                await until(lambda: not transport.connected, "the closed socket seen")
+                down = await probe_until(c, "/healthz", red, "/healthz red, socket closed")
+                assert down.json()["platforms"]["slack"]["connected"] is False
+                assert any(p.startswith("slack has not been") for p in down.json()["problems"])
+                fake.refusing = False  # slack_sdk reconnects by itself
+                await probe_until(c, "/healthz", green, "/healthz green, socket open again")
+                assert len(fake.of("apps.connections.open")) >= 2
+    finally:
+        await fake.close()
