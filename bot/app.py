@@ -18,7 +18,7 @@ from bot.ingest.feeds import FeedConfig, FeedManager, FeedScheduler
 from bot.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, SafeFetcher
 from bot.ingest.service import Ingestor
 from bot.ingest.web import WebReader
-from bot.ops.health import Readiness
+from bot.ops.health import Liveness, Readiness
 from bot.ops.metrics import Metrics
 from bot.pipeline.delivery import Backoff
 from bot.pipeline.housekeeping import Housekeeping
@@ -51,12 +51,17 @@ class App:
         transports: dict[str, Transport] | None = None,
         analyzer: Analyzer | None = None,
         platforms: list[str] | None = None,
+        receive: bool = True,
     ) -> None:
+        """`platforms`: the chat platforms to build transports for ("discord", "slack");
+        `receive=False`: they only send (alerts), they take no commands (no gateway, no
+        socket: delivery workers beside a `grokwatch run` that receives)."""
         self.settings = settings
         self.console = console or ConsoleTransport()
         self.transports: dict[str, Transport] = {"console": self.console, **(transports or {})}
         self._analyzer = analyzer
         self._platforms = [p for p in (platforms or []) if p not in self.transports]
+        self._receive = receive
         self._stack = AsyncExitStack()
         self.redis_description = ""
         self.children: dict[str, StageProcesses] = {}  # stage → its child processes
@@ -84,7 +89,7 @@ class App:
         self.catalog = Catalog.load()
         self.analyzer = self._analyzer or Analyzer(self.catalog, english_model=s.english_model)
         for name in self._platforms:  # chat platforms: built once the store is ready
-            self.transports[name] = create_transport(name, s, self)
+            self.transports[name] = create_transport(name, s, self, receive=self._receive)
         self.pipeline = Pipeline(
             self.store,
             self.analyzer,
@@ -170,13 +175,27 @@ class App:
 
     async def start_api(self) -> ApiServer:
         """Serve /v1/articles, /healthz, /readyz and /metrics (stopped with the app)."""
+        platforms = {n: t for n, t in self.transports.items() if n != "console"}
         server = ApiServer(
             ApiDeps(
                 config=api_config(self.settings),
                 store=self.store,
                 ingestor=self.ingestor,
-                metrics=Metrics(self.store, self.pipeline.workers, self.transports),
+                metrics=Metrics(
+                    self.store,
+                    self.pipeline.workers,
+                    self.transports,
+                    health=self.pipeline,
+                    children=self.children,
+                    connections=platforms,
+                ),
                 readiness=Readiness(self.pipeline, self.children),
+                liveness=Liveness(
+                    self.pipeline,
+                    platforms,
+                    stage_grace=self.settings.health_stage_grace,
+                    platform_grace=self.settings.health_platform_grace,
+                ),
             )
         )
         self._stack.push_async_callback(server.close)

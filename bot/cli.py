@@ -326,8 +326,12 @@ def worker(
     settings = _settings()
     from bot.app import App
 
+    # deliver: to every configured platform, send-only (commands are `run`'s)
+    delivers = stage is None or any(s.split(":")[0] == "deliver" for s in stage)
+    platforms = [n for n in settings.configured_transports() if n != "console" and delivers]
+
     async def main() -> None:
-        async with App(settings) as app:
+        async with App(settings, platforms=platforms, receive=False) as app:
             try:
                 app.pipeline.select(stage)
             except ValueError as exc:

@@ -193,6 +193,7 @@ class Settings(BaseSettings):
     )
     discord_channel_interval: float = Field(default=1.0, ge=0)  # seconds between alerts a channel
     discord_api_base: str | None = None  # tests: the URL of a fake Discord REST API
+    discord_gateway_url: str | None = None  # tests: the ws:// URL of a fake Discord gateway
 
     # Feeds and HTTP API
     feeds: Annotated[list[str], NoDecode] = Field(
@@ -223,6 +224,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8787, ge=0, le=65535)  # 0: any free port
     api_token: SecretStr | None = None  # POST /v1/articles needs it; unset: ingest API off
     api_max_body_bytes: int = Field(default=5_000_000, gt=0)
+    # Liveness (/healthz): 503 once a stage's loop or a chat platform is down this long
+    health_stage_grace: float = Field(default=120.0, gt=0)  # seconds without a stage heartbeat
+    health_platform_grace: float = Field(default=120.0, gt=0)  # seconds a platform is offline
 
     @field_validator("ingest_dir")
     @classmethod

@@ -99,7 +99,8 @@ _SAMPLE = re.compile(
 
 
 async def test_healthz_and_metrics(api: httpx.AsyncClient) -> None:
-    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    # no stage started, no chat platform: alive, with nothing to report on
+    assert (await api.get("/healthz")).json() == {"status": "ok", "stages": {}, "platforms": {}}
     await api.post("/v1/articles", json=ARTICLE, headers=auth())
     resp = await api.get("/metrics")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")

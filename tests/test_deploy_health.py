@@ -35,7 +35,7 @@ async def test_readyz_follows_the_workers(testbot: ChatBot) -> None:
         await testbot.app.start_pipeline()
         ready = await client.get("/readyz")
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
-        task = next(t for t in testbot.app.pipeline._tasks if t.get_name() == "fanout")
+        task = testbot.app.pipeline.tasks()["fanout"]
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         broken = await client.get("/readyz")
@@ -97,7 +97,8 @@ async def test_a_real_process_serves_its_probes(
             ready = await wait_ready(client, proc)
             assert ready.json() == {"status": "ready"}
             health = await client.get("/healthz")
-            assert health.status_code == 200 and health.json() == {"status": "ok"}
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+            assert "analyze" in health.json()["stages"]
             metrics = await client.get("/metrics")
             assert 'grokwatch_stage_lag{stage="analyze"}' in metrics.text
     finally:

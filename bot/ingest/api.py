@@ -6,7 +6,10 @@
   configured the endpoint is off (503). The body is capped (GROKWATCH_API_MAX_BODY_BYTES).
   Answers `{"results": [...]}`, one object per article as `ingest --json` prints them;
   with `?wait=1`, after the fan-out queued their alerts (listed).
-* `GET /healthz`: 200 when Redis answers, else 503 (liveness).
+* `GET /healthz`: liveness (`bot.ops.health.Liveness`): 200 when Redis answers, every
+  stage's heartbeat is recent and every chat platform is connected (each within its grace
+  period), else 503 with the problems; the body reports each stage (heartbeat age,
+  restarts, the error it retries) and each platform (connected or for how long not).
 * `GET /readyz`: 200 when Redis answers and this process's stage workers (and the child
   stage processes it supervises) are running, else 503 with the problems (readiness).
 * `GET /metrics`: Prometheus text format (rendered by `bot.ops.metrics`): counters of the
@@ -55,6 +58,12 @@ class MetricsSource(Protocol):
     async def render(self) -> str: ...
 
 
+class LivenessSource(Protocol):
+    """Says what is down past its grace, and the state of each part (`Liveness`)."""
+
+    def report(self, now: float | None = None) -> tuple[list[str], dict[str, Any]]: ...
+
+
 class ReadinessSource(Protocol):
     """Says what keeps the process from being ready (`bot.ops.health.Readiness`)."""
 
@@ -70,6 +79,7 @@ class ApiDeps:
     ingestor: Ingestor
     metrics: MetricsSource
     readiness: ReadinessSource | None = None  # None: /readyz asks Redis only
+    liveness: LivenessSource | None = None  # None: /healthz asks Redis only
 
 
 DEPS: web.AppKey[ApiDeps] = web.AppKey("grokwatch_api")
@@ -154,11 +164,15 @@ async def post_articles(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    problems, details = deps.liveness.report() if deps.liveness is not None else ([], {})
     try:
-        await request.app[DEPS].store.ping()
+        await deps.store.ping()
     except Exception as exc:
-        return _json({"status": "error", "error": f"Redis: {exc}"}, 503)
-    return _json({"status": "ok"})
+        problems = [f"Redis: {exc}", *problems]
+    if problems:
+        return _json({"status": "error", "problems": problems, **details}, 503)
+    return _json({"status": "ok", **details})
 
 
 async def readyz(request: web.Request) -> web.Response:

@@ -1,10 +1,12 @@
 """The metrics of `/metrics`, rendered in the Prometheus text exposition format (0.0.4):
 the counters of the store's `stats` hash, stream lengths, entries pending and entries not
-yet read (lag) per stage, feeds by state, and the number of articles."""
+yet read (lag) per stage, feeds by state, and the number of articles; and how this process
+heals: each stage's heartbeat age, restarts, Redis errors retried and consumer groups
+created again, the restarts of its child stage processes, each platform's connection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from bot.store import Store
@@ -24,6 +26,7 @@ COUNTERS: dict[str, str] = {
 }
 
 Sample = tuple[dict[str, str], float]
+_Emit = Callable[[str, str, str, list[Sample]], None]
 
 
 class Stage(Protocol):
@@ -34,6 +37,40 @@ class Stage(Protocol):
     async def lag(self) -> int: ...
 
 
+class StageHealth(Protocol):
+    """One stage's status (`bot.pipeline.streams.StageStatus`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def heartbeat_age(self) -> float: ...
+    @property
+    def restarts(self) -> int: ...
+    @property
+    def redis_errors(self) -> int: ...
+    @property
+    def groups_recreated(self) -> int: ...
+
+
+class HealthSource(Protocol):
+    """The stages' status (`bot.pipeline.stages.Pipeline.status`)."""
+
+    def status(self, now: float | None = None) -> Sequence[StageHealth]: ...
+
+
+class Children(Protocol):
+    """Child stage processes (`bot.pipeline.supervisor.StageProcesses`)."""
+
+    restarts: int
+
+
+class Connection(Protocol):
+    """A transport, as far as metrics go."""
+
+    @property
+    def connected(self) -> bool: ...
+
+
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -41,10 +78,22 @@ def _label(value: str) -> str:
 class Metrics:
     """What `/metrics` shows, read from the store and the stage workers at each scrape."""
 
-    def __init__(self, store: Store, stages: Mapping[str, Stage], platforms: Iterable[str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        stages: Mapping[str, Stage],
+        platforms: Iterable[str],
+        *,
+        health: HealthSource | None = None,
+        children: Mapping[str, Children] | None = None,
+        connections: Mapping[str, Connection] | None = None,
+    ) -> None:
         self.store = store
         self.stages = stages  # stage name → worker (read at each scrape)
         self.platforms = platforms  # the outboxes to measure (read at each scrape)
+        self.health = health  # the stages this process runs
+        self.children = children if children is not None else {}  # stage → child processes
+        self.connections = connections if connections is not None else {}  # chat platforms
 
     async def render(self) -> str:
         """The metrics in the Prometheus text exposition format (version 0.0.4)."""
@@ -150,7 +199,52 @@ class Metrics:
             "Articles in the store.",
             [({}, await store.articles.count())],
         )
+        self._healing(metric)
         return "\n".join(lines) + "\n"
+
+    def _healing(self, metric: _Emit) -> None:
+        """The heartbeats, restarts and retried errors of this process's stages."""
+        status = list(self.health.status()) if self.health is not None else []
+
+        def per_stage(attr: str) -> list[Sample]:
+            return [({"stage": st.name}, float(getattr(st, attr))) for st in status]
+
+        metric(
+            "grokwatch_stage_heartbeat_age_seconds",
+            "gauge",
+            "Seconds since the stage's loop last turned (/healthz fails past a grace).",
+            per_stage("heartbeat_age"),
+        )
+        metric(
+            "grokwatch_stage_restarts_total",
+            "counter",
+            "Times a stage's task died and was started again.",
+            per_stage("restarts"),
+        )
+        metric(
+            "grokwatch_stage_redis_errors_total",
+            "counter",
+            "Redis errors a stage met and retried.",
+            per_stage("redis_errors"),
+        )
+        metric(
+            "grokwatch_stage_groups_recreated_total",
+            "counter",
+            "Consumer groups a stage created again (NOGROUP: Redis lost its data).",
+            per_stage("groups_recreated"),
+        )
+        metric(
+            "grokwatch_child_restarts_total",
+            "counter",
+            "Times a child stage process exited and was started again.",
+            [({"stage": n}, float(c.restarts)) for n, c in sorted(self.children.items())],
+        )
+        metric(
+            "grokwatch_platform_connected",
+            "gauge",
+            "1 while the chat platform's connection is up (gateway, socket), else 0.",
+            [({"platform": n}, float(c.connected)) for n, c in sorted(self.connections.items())],
+        )
 
 
 def _number(value: float) -> str:

@@ -5,8 +5,10 @@ Every stage is idempotent, so at-least-once delivery of stream entries never sho
 index writes are set/sorted-set writes, an alert is queued once per (channel, article) by
 an atomic script, and a delivery is recorded before its entry is acknowledged.
 
-`Pipeline.drain()` runs every stage until nothing is left (CLI, tests); `run()` runs them
-as asyncio tasks until stopped (`demo`, `run`, `worker`).
+`Pipeline.drain()` runs every stage until nothing is left (CLI, tests); `start()` runs
+them as asyncio tasks until `stop()` (`demo`, `run`, `worker`). A task that dies (a bug:
+Redis errors are retried inside the worker) is logged, counted and started again;
+`status()` is what `/healthz` and `/metrics` read of them (heartbeat, restarts, errors).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.pipeline.delivery import Backoff, Deliverer, SendFn
 from bot.pipeline.stories import StoryAssigner
-from bot.pipeline.streams import Entry, StreamWorker
+from bot.pipeline.streams import Entry, StageStatus, StreamWorker, pause
 from bot.store import Store
 from bot.store.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT
 from bot.transports.base import DeliveryError, Transport
@@ -61,6 +64,10 @@ class Pipeline:
     running: bool = field(default=False, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    stop_timeout: float = 15.0  # seconds `stop()` waits for the stages before cancelling
+    restart_delay: float = 1.0  # first wait before restarting a dead stage (doubles to 60 s)
+    restarts: dict[str, int] = field(default_factory=dict, init=False)  # stage → times
+    _running: dict[str, StreamWorker] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.stories = StoryAssigner(self.store)
@@ -339,19 +346,80 @@ class Pipeline:
         return total
 
     async def start(self, stages: Iterable[str] | None = None) -> None:
-        """Run the selected stages as background tasks."""
+        """Run the selected stages as background tasks, each restarted if it dies (each
+        creates its consumer groups first, retrying while Redis cannot)."""
         self._stop.clear()
         for w in self.select(stages):
-            await w.setup()
-            self._tasks.append(asyncio.create_task(w.run_forever(self._stop), name=w.name))
+            self._running[w.name] = w
+            self._tasks.append(asyncio.create_task(self._supervise(w), name=w.name))
         self.running = True
 
+    async def _supervise(self, w: StreamWorker) -> None:
+        """`w.run_forever` until stopped; started again (after a pause that grows while it
+        keeps dying at once) when it raises."""
+        delay = self.restart_delay
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                await w.run_forever(self._stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.restarts[w.name] = self.restarts.get(w.name, 0) + 1
+                if time.monotonic() - started > 60:
+                    delay = self.restart_delay
+                logger.exception(
+                    "stage %s died (restart %d); starting it again in %.1f s",
+                    w.name,
+                    self.restarts[w.name],
+                    delay,
+                )
+                await pause(self._stop, delay)
+                delay = min(60.0, delay * 2)
+
+    def tasks(self) -> dict[str, asyncio.Task[None]]:
+        """The background task of each running stage, by stage name."""
+        return {t.get_name(): t for t in self._tasks}
+
+    def status(self, now: float | None = None) -> list[StageStatus]:
+        """Each stage this process runs: alive, heartbeat age, restarts, Redis errors."""
+        now = time.monotonic() if now is None else now
+        tasks = self.tasks()
+        return [
+            StageStatus(
+                name=name,
+                running=name in tasks and not tasks[name].done(),
+                heartbeat_age=max(0.0, now - w.heartbeat),
+                restarts=self.restarts.get(name, 0),
+                redis_errors=w.redis_errors,
+                groups_recreated=w.groups_recreated,
+                failing=w.failing,
+            )
+            for name, w in sorted(self._running.items())
+        ]
+
     async def stop(self) -> None:
+        """Stop the stages (cancelled after `stop_timeout`); an error a stage ended with is
+        logged, not swallowed."""
         self._stop.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        tasks = list(self._tasks)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=self.stop_timeout)
+            for task in late:
+                logger.warning(
+                    "stage %s did not stop within %.0f s; cancelled",
+                    task.get_name(),
+                    self.stop_timeout,
+                )
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            for task, result in zip(tasks, results, strict=True):
+                if isinstance(result, Exception):
+                    logger.error("stage %s ended with an error", task.get_name(), exc_info=result)
         self._tasks.clear()
         for w in self.workers.values():
             if isinstance(w, Deliverer):
                 await w.close()
+        self._running.clear()
         self.running = False

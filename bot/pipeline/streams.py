@@ -6,24 +6,42 @@ only what that function finished. Entries a crashed consumer left pending are cl
 moved to the dead-letter stream after `max_attempts` tries, with the error, so one poisoned
 article never blocks the others. Between batches a worker runs its `chores` (trimming,
 retention: `bot.pipeline.housekeeping`). The stream primitives are `bot.store.streams`.
+
+`run_forever` heals: any Redis error (unreachable, OOM, READONLY, BUSY...) is logged and
+retried with exponential backoff, and the worker says when it resumes; a consumer group
+that is gone (NOGROUP: Redis restarted empty, FLUSHALL) is created again, and the log says
+so. Each turn of the loop stamps `heartbeat`, which `/healthz` reads (`StageStatus`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import random
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.store import StoreUnavailable
+from bot.store import StoreError, StoreUnavailable
 from bot.store.streams import Entry, StreamRepository
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Chores", "Entry", "StageFn", "StreamWorker", "consumer_name"]
+__all__ = [
+    "Chores",
+    "Entry",
+    "StageFn",
+    "StageStatus",
+    "StreamWorker",
+    "consumer_name",
+    "missing_group",
+    "pause",
+    "server_state_error",
+]
 
 # A stage gets a batch and returns the entry ids it has finished (to acknowledge).
 StageFn = Callable[[Sequence[Entry]], Awaitable[Sequence[str]]]
@@ -33,6 +51,71 @@ class Chores(Protocol):
     """Periodic work a worker runs between batches (`bot.pipeline.housekeeping`)."""
 
     async def run_due(self) -> None: ...
+
+
+# Errors that say the server cannot do anything now, whatever the entry: out of memory,
+# a read-only replica, loading its data, a busy script, a stream or group gone, persistence
+# failing, a cluster that is down or resharding.
+_SERVER_STATES = (
+    "OOM",
+    "READONLY",
+    "LOADING",
+    "BUSY",
+    "NOGROUP",
+    "MISCONF",
+    "MASTERDOWN",
+    "CLUSTERDOWN",
+    "TRYAGAIN",
+    "NOREPLICAS",
+    "UNBLOCKED",
+)
+
+
+def error_code(exc: BaseException) -> str:
+    """The code of a Redis error reply ("OOM", "NOGROUP"...; "" for a client error).
+    The client strips the code of the replies it has an exception class for."""
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, str) and code:
+        return code
+    first = str(exc).split(" ", 1)[0]
+    return first if first.isupper() else ""
+
+
+def describe(exc: BaseException) -> str:
+    """A Redis error as the log says it: its class, and the server's reply whole."""
+    code, text = error_code(exc), str(exc)
+    return f"{type(exc).__name__}: {text if text.startswith(code) else f'{code} {text}'}"
+
+
+def server_state_error(exc: BaseException) -> bool:
+    """A Redis error about the server's state, not about the entry being processed."""
+    if isinstance(exc, StoreUnavailable):
+        return True
+    return isinstance(exc, StoreError) and error_code(exc) in _SERVER_STATES
+
+
+def missing_group(exc: BaseException) -> bool:
+    """The error Redis gives when a stream or its consumer group does not exist (NOGROUP)."""
+    return isinstance(exc, StoreError) and error_code(exc) == "NOGROUP"
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds` (± 20 % jitter), or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds * random.uniform(0.8, 1.2))
+
+
+@dataclass(frozen=True, slots=True)
+class StageStatus:
+    """What `/healthz` and `/metrics` read of one stage of this process."""
+
+    name: str
+    running: bool  # its task is alive (False: stopped, or died and not restarted yet)
+    heartbeat_age: float  # seconds since its loop last turned
+    restarts: int  # times its task died and was started again
+    redis_errors: int  # Redis errors it met and retried
+    groups_recreated: int  # consumer groups it had to create again (NOGROUP)
+    failing: str  # the error it is retrying now ("" when it works)
 
 
 def consumer_name(stage: str) -> str:
@@ -56,7 +139,13 @@ class StreamWorker:
     max_attempts: int = 5
     dead_letters: str | None = None
     chores: Chores | None = None
+    retry_min_s: float = 0.5  # first wait after a Redis error (doubles up to retry_max_s)
+    retry_max_s: float = 30.0
     processed: int = field(default=0, init=False)
+    heartbeat: float = field(default_factory=time.monotonic, init=False)  # last loop turn
+    redis_errors: int = field(default=0, init=False)
+    groups_recreated: int = field(default=0, init=False)
+    failing: str = field(default="", init=False)  # the Redis error being retried now
 
     def __post_init__(self) -> None:
         if not self.consumer:
@@ -127,6 +216,11 @@ class StreamWorker:
                 finished = await self.fn(batch)
             except asyncio.CancelledError:
                 raise
+            except StoreError as exc:
+                if server_state_error(exc):
+                    raise  # the batch stays pending; the worker backs off (run_forever)
+                logger.exception("%s: a batch of %d from %s failed", self.name, len(batch), stream)
+                continue
             except Exception:
                 # Left pending: reclaimed and retried after reclaim_idle_ms.
                 logger.exception("%s: a batch of %d from %s failed", self.name, len(batch), stream)
@@ -145,12 +239,46 @@ class StreamWorker:
         return sum([await self.repo.lag(s, self.group) for s in self.streams])
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        await self.setup()
+        """Run until `stop` is set. Redis errors are retried, never raised; anything else
+        (a bug) is raised, for the caller (`Pipeline`) to log and restart the worker."""
+        delay = self.retry_min_s
+        grouped = recreated = False
         while not stop.is_set():
+            self.heartbeat = time.monotonic()
             try:
+                if not grouped:
+                    await self.setup()
+                    grouped = True
                 await self.run_once(block=True)
                 if self.chores is not None:
                     await self.chores.run_due()
-            except StoreUnavailable as exc:
-                logger.warning("%s: Redis unavailable (%s); retrying in 1 s", self.name, exc)
-                await asyncio.sleep(1)
+            except StoreError as exc:
+                self.redis_errors += 1
+                self.failing = describe(exc)
+                if missing_group(exc) and not recreated:
+                    self.groups_recreated += 1
+                    grouped, recreated = False, True
+                    logger.warning(
+                        "%s: the consumer group %s of %s is gone (Redis lost its data?): "
+                        "creating it again",
+                        self.name,
+                        self.group,
+                        ", ".join(self.streams),
+                    )
+                    continue  # at once; NOGROUP again right after backs off below
+                level = logging.WARNING if isinstance(exc, StoreUnavailable) else logging.ERROR
+                logger.log(
+                    level,
+                    "%s: Redis error (%s); retrying in %.1f s",
+                    self.name,
+                    self.failing,
+                    delay,
+                )
+                await pause(stop, delay)
+                delay = min(self.retry_max_s, delay * 2)
+                continue
+            if self.failing:
+                logger.warning("%s: working again (after %s)", self.name, self.failing)
+                self.failing = ""
+            delay = self.retry_min_s
+            recreated = False

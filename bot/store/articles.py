@@ -153,7 +153,9 @@ class ArticleRepository(Repository):
             for article_id in ids:
                 pipe.hgetall(self.keys.article(article_id))
             rows = await pipe.execute()
-        return [_record(row) if row else None for row in rows]
+        # a hash without its id is no article: what a stage wrote after it was removed
+        # (retention, or Redis emptied under a running stage)
+        return [_record(row) if row and b"id" in row else None for row in rows]
 
     async def load(self, article_id: str) -> ArticleRecord | None:
         return (await self.load_many([article_id]))[0]

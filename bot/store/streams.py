@@ -154,7 +154,8 @@ class StreamRepository(Repository):
             need = _next_id(_parse_id(_text(info["last-delivered-id"])))
             if int(info["pending"]):
                 summary = await self.r.xpending(stream, name)
-                need = min(need, _parse_id(_text(summary["min"])))
+                if summary["min"] is not None:  # acknowledged meanwhile: none pending now
+                    need = min(need, _parse_id(_text(summary["min"])))
             floor = need if floor is None else min(floor, need)
         return None if floor is None else f"{floor[0]}-{floor[1]}"
 

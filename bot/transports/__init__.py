@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["BotCore", "DeliveryError", "Transport", "create_transport"]
 
 
-def create_transport(name: str, settings: Settings, core: BotCore) -> Transport:
-    """Build the transport `name` ("discord", "slack") for `core`."""
+def create_transport(
+    name: str, settings: Settings, core: BotCore, *, receive: bool = True
+) -> Transport:
+    """Build the transport `name` ("discord", "slack") for `core`; `receive=False`: one
+    that only sends (alerts), and takes no commands (delivery workers)."""
     module = importlib.import_module(f"bot.transports.{name}")
-    transport: Transport = module.create(settings, core)
+    transport: Transport = module.create(settings, core, receive=receive)
     return transport

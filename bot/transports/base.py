@@ -57,6 +57,13 @@ class Transport(Protocol):
 
     name: str  # the platform prefix of its channel ids: "console", "discord", "slack"
 
+    @property
+    def connected(self) -> bool:
+        """Whether the connection it receives on is up now (Discord: the gateway is ready;
+        Slack: the Socket Mode socket is open, or the HTTP endpoint serves; the console:
+        always). `/healthz` turns red when it stays False past a grace period."""
+        ...
+
     async def start(self) -> None: ...
 
     async def send(self, target: str, reply: Reply) -> None:

@@ -96,6 +96,7 @@ class ConsoleTransport:
 
     name = "console"
     posts_per_s = 0.0  # a terminal or a log has no rate limit (see bot.pipeline.delivery)
+    connected = True  # nothing to connect to
 
     def __init__(
         self,

@@ -1,7 +1,11 @@
 """The Discord transport, on discord.py 2.x: the client's lifecycle and the I/O.
 
 - Start-up: log in over REST (a refused token says what to fix), publish the slash
-  commands (`commands.build_groups`), connect the gateway in the background.
+  commands (`commands.build_groups`), connect the gateway in the background, and keep
+  trying (with backoff) when that fails, the first time too; `connected` says whether the
+  gateway is ready now (`/healthz` reads it). A send-only transport (`create(...,
+  receive=False)`, for `grokwatch worker --stage deliver`) neither publishes commands nor
+  opens the gateway.
 - Interactions: every one is deferred before any work (the 3-second rule), then run
   through the core and answered with the rendered reply as follow-ups; errors privately.
 - Alerts (`send`) go through the REST API only (no gateway cache needed): paced per
@@ -23,7 +27,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 from discord.utils import MISSING
 
 from bot.settings import SettingsError
@@ -123,20 +129,26 @@ class DiscordTransport:
         core: BotCore,
         *,
         gateway: bool = True,
+        commands: bool = True,
         retries: int = 3,
         backoff: float = 1.0,
+        gateway_backoff: float = 1.0,
     ) -> None:
         if settings.discord_token is None:
             raise ValueError("DISCORD_TOKEN is not set")
         self.settings = settings
         self.core = core
         self.gateway = gateway
+        self.commands = commands
+        self.gateway_backoff = gateway_backoff  # first wait before connecting again (→ 60 s)
         self.retries = retries
         self.backoff = backoff
         self.pacer = Pacer(settings.discord_channel_interval)
         self.threads = settings.discord_threads
         if settings.discord_api_base:  # tests: a loopback fake of the REST API
             discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+        if settings.discord_gateway_url:  # tests: a loopback fake of the gateway
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
         options: dict[str, Any] = {
             "intents": discord.Intents.default(),  # no privileged intent (no message content)
             "allowed_mentions": NO_MENTIONS,
@@ -173,23 +185,56 @@ class DiscordTransport:
             raise
         self.client.add_dynamic_items(ReplyButton)
         await self.tree.set_translator(GrokTranslator())
-        if self.settings.discord_sync_commands:
+        if self.commands and self.settings.discord_sync_commands:
             await self.sync_commands()
         if self.gateway:
             self._gateway_task = asyncio.create_task(self._connect(), name="discord-gateway")
         user = self.client.user
         logger.info("discord: logged in as %s (%s)", user, user.id if user else "?")
 
+    @property
+    def connected(self) -> bool:
+        """The gateway is connected and ready (REST only, `gateway=False`: logged in)."""
+        client = self.client
+        if not self.gateway:
+            return client.user is not None and not client.is_closed()
+        if client.is_closed() or not client.is_ready():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return all(not shard.is_closed() for shard in client.shards.values())
+        ws = client.ws
+        return ws is not None and ws.open
+
     async def _connect(self) -> None:
-        try:
-            await self.client.connect(reconnect=True)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception(
-                "discord: the gateway connection ended; slash commands and buttons are off "
-                "until a restart (alerts still go out over REST)"
-            )
+        """Keep the gateway connected: discord.py reconnects a connection it once had, but
+        gives up when the very first one fails; then it is tried again here, with backoff."""
+        delay = self.gateway_backoff
+        while not self.client.is_closed():
+            try:
+                await self.client.connect(reconnect=True)
+            except asyncio.CancelledError:
+                raise
+            except discord.PrivilegedIntentsRequired as exc:
+                logger.error("discord: the gateway refused the intents: %s", exc)
+                return
+            except Exception as exc:
+                if self.client.is_closed():  # a bad state discord.py closed the client on
+                    logger.exception(
+                        "discord: the gateway connection ended (%s); slash commands and buttons "
+                        "are off, /healthz reports it (alerts still go out over REST)",
+                        exc,
+                    )
+                    return
+                logger.warning(
+                    "discord: cannot connect to the gateway (%s: %s); trying again in %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+            if self.client.is_closed():
+                return
+            await asyncio.sleep(delay)
+            delay = min(60.0, delay * 2)
 
     async def sync_commands(self) -> None:
         """Publish the slash commands: globally (Discord can take up to an hour to show
@@ -365,6 +410,7 @@ class DiscordTransport:
         await self.core.set_thread_ref(target, key, f"{thread_id}:{opener}")
 
 
-def create(settings: Settings, core: BotCore) -> DiscordTransport:
-    """The transport `grokwatch run` starts when DISCORD_TOKEN is set."""
-    return DiscordTransport(settings, core)
+def create(settings: Settings, core: BotCore, *, receive: bool = True) -> DiscordTransport:
+    """The transport `grokwatch run` starts when DISCORD_TOKEN is set; `receive=False`:
+    alerts out only (no gateway, no command publishing), for delivery workers."""
+    return DiscordTransport(settings, core, gateway=receive, commands=receive)

@@ -5,7 +5,9 @@
   `/grok <command> <args>` and button presses are acknowledged at once (the 3-second
   rule); the command then runs through the core and its answer goes back through the
   command's `response_url` (errors and ephemeral replies only to the caller).
-  `@grokwatch <command>` is answered in a thread; the Home tab is `home`.
+  `@grokwatch <command>` is answered in a thread; the Home tab is `home`. `connected`
+  says whether that way in is up now (`/healthz` reads it); a send-only transport
+  (`create(..., receive=False)`, for `grokwatch worker --stage deliver`) has none.
 - Out: alerts (`send`) are `chat.postMessage` calls, paced per channel, retried on rate
   limits, 5xx and network errors by slack_sdk's retry handlers; a channel the bot lost
   raises a permanent `DeliveryError`, which pauses it. Follow-ups of a story go in the
@@ -85,7 +87,7 @@ class SlackTransport:
 
     name = "slack"
 
-    def __init__(self, settings: Settings, core: BotCore) -> None:
+    def __init__(self, settings: Settings, core: BotCore, *, receive: bool = True) -> None:
         if settings.slack_bot_token is None:
             raise ValueError("SLACK_BOT_TOKEN is not set")
         self.settings = settings
@@ -98,7 +100,8 @@ class SlackTransport:
             if settings.slack_signing_secret
             else None
         )
-        if not self.app_token and not secret:
+        self.receive = receive
+        if receive and not self.app_token and not secret:
             raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
         self.client = web_client(settings)
         self.poster = web_client(settings, retries=False)  # alerts: the engine retries
@@ -124,7 +127,21 @@ class SlackTransport:
         self.app.action(re.compile(rf"^{HOME_ACTION}[a-z_-]+(:\d+)?$"))(self._on_home_action)
 
     # -------------------------------------------------------------- lifecycle
+    @property
+    def connected(self) -> bool:
+        """Socket Mode: the socket is open; HTTP mode: the endpoint serves; send-only:
+        always (nothing to receive on)."""
+        if not self.receive:
+            return True
+        if self._socket is not None:
+            client = self._socket.client
+            session = client.current_session
+            return bool(not client.closed and session is not None and not session.closed)
+        return self._runner is not None
+
     async def start(self) -> None:
+        if not self.receive:
+            return
         if self.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -387,6 +404,7 @@ class SlackTransport:
         return False
 
 
-def create(settings: Settings, core: BotCore) -> SlackTransport:
-    """The Slack transport for `grokwatch run` (tokens from the settings)."""
-    return SlackTransport(settings, core)
+def create(settings: Settings, core: BotCore, *, receive: bool = True) -> SlackTransport:
+    """The Slack transport for `grokwatch run` (tokens from the settings); `receive=False`:
+    alerts out only (no socket, no HTTP endpoint), for delivery workers."""
+    return SlackTransport(settings, core, receive=receive)
