@@ -229,6 +229,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Je ne lis plus <{url}> après {n} échec(s) de suite (dernier : {error}). "
         "Corrigez-le, puis lancez `/grok feeds add {url}` pour reprendre.",
     },
+    "track_forum": {
+        "en": "Alerts cannot go to a forum channel: each alert would need a post of its own. "
+        "Run `/grok track` in a text channel (or a thread of one) instead.",
+        "fr": "Les alertes ne peuvent pas aller dans un salon forum : chaque alerte y serait "
+        "un message à part. Lancez `/grok track` dans un salon textuel (ou un de ses fils).",
+    },
+    "track_bot_missing": {
+        "en": "I could not post alerts here: I lack {perms} in this channel. "
+        "Give my role these permissions (channel settings → Permissions), then try again.",
+        "fr": "Je ne pourrais pas publier d'alertes ici : il me manque {perms} dans ce salon. "
+        "Donnez ces permissions à mon rôle (paramètres du salon → Permissions), puis "
+        "réessayez.",
+    },
 }
 
 
