@@ -343,6 +343,7 @@ class DiscordTransport:
                 for index in range(len(sent), len(messages)):
                     message = messages[index]
                     posted = await channel.send(
+                        content=message.get("content"),  # an urgent alert's opt-in ping
                         embeds=message["embeds"],
                         files=message["files"],
                         allowed_mentions=message["allowed_mentions"],
