@@ -84,6 +84,7 @@ class App:
             cluster=s.redis_cluster,
         )
         self._stack.push_async_callback(self.store.close)
+        self.store.shared_corpus = s.shared_corpus  # tenancy: what every tenant sees
         self.redis_description = self.store.description
         await self.store.check_schema()
         self.catalog = Catalog.load()

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     console_channel: str = "console:demo"
     console_user: str = "console:you"
     language: Literal["en", "fr"] = "en"  # the bot's own words, unless a command is in French
+    # tenancy: every guild/workspace sees the shared corpus (the configured feeds, the
+    # sample corpus, CLI and API ingests) besides its own; false: only its own articles
+    shared_corpus: bool = True
     log_level: str = "WARNING"
     batch_size: int = Field(default=64, ge=1, le=256)
     stream_read_count: int = Field(default=100, ge=1, le=10_000)

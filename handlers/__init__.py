@@ -3,7 +3,7 @@
 Importing this package registers every command family.
 """
 
-from handlers import articles, ask, feeds, help, story, tracking  # noqa: F401  (registers the commands)
+from handlers import articles, ask, feeds, help, settings, story, tracking  # noqa: F401  (registers the commands)
 from handlers.context import CommandRequest, HandlerContext
 from handlers.registry import REGISTRY, CommandSpec, Param, command, dispatch, parse_command
 from handlers.reply import Button, Citation, Field, Reply

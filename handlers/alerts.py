@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import PurePath
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.format import clip, day, outlet, quote, sentence_at
 from handlers.model import ArticleRecord
@@ -16,16 +17,44 @@ from handlers.texts import t
 from nlp.catalog import Catalog
 
 LANG_NAMES = {"fr": "French", "en": "English"}
+LANG_NAMES_FR = {"fr": "français", "en": "anglais"}
+
+
+def _date(article: ArticleRecord, lang: str, tz: str) -> str:
+    """The publication day, with its time in the channel's zone when the source gave one."""
+    when = article.published_at
+    if when is None or (when.hour, when.minute) == (0, 0):
+        return day(when, lang)
+    try:
+        local = when.astimezone(ZoneInfo(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        local, tz = when, "UTC"
+    return f"{local:%Y-%m-%d %H:%M} {tz}"
 
 
 def render_alert(
-    catalog: Catalog, article: ArticleRecord, entity_ids: Sequence[str], lang: str = "en"
+    catalog: Catalog,
+    article: ArticleRecord,
+    entity_ids: Sequence[str],
+    lang: str = "en",
+    *,
+    tz: str = "UTC",
+    ping: str = "",
 ) -> Reply:
+    """The alert, in `lang`, dates in zone `tz`; `ping` ("role:<id>", "group:<id>",
+    "user:<id>", set by the channel for urgent alerts) is the only mention it carries:
+    nothing taken from the article can ping (`defang`). No entity (a feed the channel
+    follows in full): the alert says it is the feed's new item."""
     names = []
+    langs = LANG_NAMES_FR if lang == "fr" else LANG_NAMES
     fields = [
-        Field("Outlet", outlet(article, lang), inline=True),
-        Field("Date", day(article.published_at, lang), inline=True),
-        Field("Language", LANG_NAMES.get(article.lang or "", article.lang or "?"), inline=True),
+        Field(t(lang, "alert_outlet"), outlet(article, lang), inline=True),
+        Field(t(lang, "alert_date"), _date(article, lang, tz), inline=True),
+        Field(
+            t(lang, "alert_language"),
+            langs.get(article.lang or "", article.lang or "?"),
+            inline=True,
+        ),
     ]
     buttons = []
     for eid in entity_ids:
@@ -49,11 +78,24 @@ def render_alert(
             if in_title
             else "the text"
         )
-        detail = f"matched {words} in {where} · {hit.mentions}× · {hit.level} salience"
+        detail = t(
+            lang,
+            "alert_detail",
+            words=words,
+            where=t(lang, f"alert_in_{where.removeprefix('the ').replace(' ', '_')}"),
+            n=hit.mentions,
+            level=hit.level,
+        )
         fields.append(Field(name, f"{detail}\n> {sentence}" if sentence else detail))
         buttons.append(Button(f"Untrack {name}", "untrack", eid, style="danger"))
+    matched = (
+        f"**{t(lang, 'alert_matched')}:** " + ", ".join(names)
+        if names
+        else f"**{t(lang, 'alert_feed_item')}**"
+    )
     return Reply(
-        text=f"**{t(lang, 'alert_matched')}:** " + ", ".join(names),
+        text=matched,
+        mentions=(ping,) if ping else (),
         title=defang(clip(article.title, 250)),
         url=article.url,
         fields=fields,

@@ -131,9 +131,9 @@ async def ingest(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if req.channel.platform == "console":
         # the console is the bot's own terminal (`grokwatch demo`, `say`): its user is on
         # the bot's machine already, as with `grokwatch ingest`, so any path is read
-        outcomes = await ctx.ingest.ingest_paths([path], wait=True)
-    else:
-        outcomes = await ctx.ingest.ingest_from_chat(path, wait=True)
+        outcomes = await ctx.ingest.ingest_paths([path], wait=True, owner=req.tenant)
+    else:  # the articles belong to this guild/workspace: no other one sees them
+        outcomes = await ctx.ingest.ingest_from_chat(path, wait=True, owner=req.tenant)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("new", "duplicate", "rejected")}
     alerts = sum(len(o.alerts) for o in outcomes)
     text = t(

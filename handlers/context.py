@@ -23,6 +23,22 @@ class CommandRequest:
     user: str = "console:you"
     can_manage: bool = False  # may change this channel's settings (tracking, feeds)
     lang: str = "en"  # the language of the bot's own words in the reply
+    # what the transport found out about the channel, for commands that set up alerts:
+    # the permissions the bot lacks there (their names), and its kind ("text", "forum")
+    bot_missing: tuple[str, ...] = ()
+    channel_kind: str = "text"
+
+    @property
+    def where(self) -> str:
+        """The channel whose subscriptions, feeds and settings the command reads and
+        changes: in a thread (a story's follow-ups, a forum post), its parent channel."""
+        return str(self.channel.base)
+
+    @property
+    def tenant(self) -> str:
+        """The tenant the command runs for: its Discord guild, Slack workspace, or the
+        console (`ChannelAddress.scope_key`)."""
+        return self.channel.scope_key
 
 
 @dataclass(slots=True)

@@ -79,7 +79,7 @@ async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
     action = req.args.get("action", "list")
     url = req.args.get("url", "").strip().strip("<>")
     if action == "list":
-        listed = await ctx.feeds.feeds(str(req.channel))
+        listed = await ctx.feeds.feeds(req.where)
         if not listed:
             return Reply(text=t(req.lang, "feeds_none"))
         return Reply(
@@ -90,11 +90,11 @@ async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if not url:
         return Reply.error(t(req.lang, "feeds_need_url", action=action))
     if action == "remove":
-        if await ctx.feeds.remove_feed(url, str(req.channel)):
+        if await ctx.feeds.remove_feed(url, req.where):
             logger.info("%s removed feed %s in %s", req.user, url, req.channel)
             return Reply(text=t(req.lang, "feeds_removed", url=url))
         return Reply.error(t(req.lang, "feeds_not_found", url=url))
-    change = await ctx.feeds.add_feed(url, str(req.channel), lang=req.lang)
+    change = await ctx.feeds.add_feed(url, req.where, lang=req.lang)
     if not change.ok:
         return Reply.error(t(req.lang, "feeds_refused", url=url, error=defang(change.error)))
     logger.info("%s added feed %s in %s (%s)", req.user, url, req.channel, change.status)

@@ -174,6 +174,7 @@ class RawArticle:
     source: str | None = None  # the outlet's name, None when unknown
     published_at: datetime | None = None  # timezone-aware, UTC
     lang: str | None = None  # "fr", "en"... when the input says so
+    feed: str | None = None  # the id of the feed it came from
 
     def article_id(self) -> str:
         """Return a stable id: 16 hex chars of sha256.
@@ -328,6 +329,10 @@ class ArticleRecord:
     sentences: list[str] = field(default_factory=list)  # from the analyzer; [0] is the title
     quiet: bool = False  # indexed without alerts (the backlog of a feed's first poll)
     minhash: str = ""  # its near-duplicate signature as stored, once computed
+    # the tenants it belongs to ("public": the shared corpus; a Discord guild
+    # "discord:<id>", a Slack workspace "slack:<id>", "console"): who may see it
+    owners: tuple[str, ...] = ("public",)
+    feed: str | None = None  # the id of the feed it came from, if any
 
     @property
     def where(self) -> str:

@@ -23,6 +23,7 @@ from handlers.model import (
     StoryRecord,
     Subscription,
 )
+from handlers.noise import ChannelSettings
 
 
 class ArticleReads(Protocol):
@@ -84,6 +85,17 @@ class PauseControl(Protocol):
         """Lift a pause; returns how many kept alerts were queued again."""
 
 
+class NoiseSettings(Protocol):
+    """`store.noise`, as handlers see it: a channel's alert settings."""
+
+    async def settings(self, channel: str) -> ChannelSettings: ...
+
+    async def save_settings(self, channel: str, settings: ChannelSettings) -> None: ...
+
+    async def held(self, channel: str) -> int:
+        """How many alerts wait for the channel's next digest."""
+
+
 class StoreProtocol(Protocol):
     """The store as handlers use it: its repositories."""
 
@@ -102,6 +114,12 @@ class StoreProtocol(Protocol):
     @property
     def delivery(self) -> PauseControl: ...
 
+    @property
+    def noise(self) -> NoiseSettings: ...
+
+    def visible_to(self, tenant: str) -> StoreProtocol:
+        """The store as `tenant` sees it: its own articles and the shared corpus."""
+
 
 class ChartMaker(Protocol):
     """Draws charts to image files (a transport attaches or uploads them)."""
@@ -114,10 +132,13 @@ class IngestService(Protocol):
     """Ingestion as the `/grok ingest` handler sees it."""
 
     async def ingest_paths(
-        self, paths: Sequence[str], *, wait: bool = True
-    ) -> list[IngestOutcome]: ...
+        self, paths: Sequence[str], *, wait: bool = True, owner: str = "public"
+    ) -> list[IngestOutcome]:
+        """`owner`: the tenant the articles belong to ("public": the shared corpus)."""
 
-    async def ingest_from_chat(self, target: str, *, wait: bool = True) -> list[IngestOutcome]:
+    async def ingest_from_chat(
+        self, target: str, *, wait: bool = True, owner: str = "public"
+    ) -> list[IngestOutcome]:
         """A URL, or a path inside the ingest folder (anything else refused, the same
         whether it exists or not; paths in the outcomes relative to the folder)."""
 

@@ -12,7 +12,7 @@ import logging
 import secrets
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz import process
@@ -60,14 +60,18 @@ class CommandSpec:
     details: str  # the rest of the docstring
     manage: bool  # changes channel settings: needs the manage permission
     help_fr: str = ""
-    # or only some uses do: {"action": ("add", "remove")} — reading stays open to all
+    # or only some uses do: {"action": ("add", "remove")} — reading stays open to all;
+    # an empty tuple: any value given to that option
     manage_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def needs_manage(self, args: Mapping[str, str | None]) -> bool:
         """Whether running with these arguments needs the manage permission."""
         if self.manage:
             return True
-        return any((args.get(name) or "").casefold() in values for name, values in self.manage_when)
+        return any(
+            (args.get(name) or "").casefold() in values if values else bool(args.get(name))
+            for name, values in self.manage_when
+        )
 
     @property
     def usage(self) -> str:
@@ -232,6 +236,9 @@ async def dispatch(ctx: HandlerContext, request: CommandRequest) -> Reply:
     """Run a parsed request: decides the reply language, checks permission, runs the
     handler, never raises."""
     request.lang = reply_language(_user_words(request), request.lang)
+    # every read answers over what this guild/workspace may see (its own articles and
+    # the shared corpus), never another one's
+    ctx = replace(ctx, store=ctx.store.visible_to(request.tenant))
     spec = REGISTRY.get(request.name)
     if spec is None:
         return Reply.error(unknown_command_text(request.name, request.lang))

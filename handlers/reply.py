@@ -64,6 +64,9 @@ class Reply:
     # alerts: replies with the same key in a channel belong together (the same story);
     # platforms with threads post the later ones in the thread of the first
     thread_key: str | None = None
+    # the only pings a message may make: "role:<id>", "group:<id>" (a Slack user group)
+    # or "user:<id>", opted into by a channel for its urgent alerts; never @everyone/@here
+    mentions: tuple[str, ...] = ()
 
     @classmethod
     def error(cls, text: str) -> Reply:

@@ -229,6 +229,54 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Je ne lis plus <{url}> après {n} échec(s) de suite (dernier : {error}). "
         "Corrigez-le, puis lancez `/grok feeds add {url}` pour reprendre.",
     },
+    "track_forum": {
+        "en": "Alerts cannot go to a forum channel: each alert would need a post of its own. "
+        "Run `/grok track` in a text channel (or a thread of one) instead.",
+        "fr": "Les alertes ne peuvent pas aller dans un salon forum : chaque alerte y serait "
+        "un message à part. Lancez `/grok track` dans un salon textuel (ou un de ses fils).",
+    },
+    "track_bot_missing": {
+        "en": "I could not post alerts here: I lack {perms} in this channel. "
+        "Give my role these permissions (channel settings → Permissions), then try again.",
+        "fr": "Je ne pourrais pas publier d'alertes ici : il me manque {perms} dans ce salon. "
+        "Donnez ces permissions à mon rôle (paramètres du salon → Permissions), puis "
+        "réessayez.",
+    },
+    "alert_outlet": {"en": "Outlet", "fr": "Média"},
+    "alert_date": {"en": "Date", "fr": "Date"},
+    "alert_language": {"en": "Language", "fr": "Langue"},
+    "alert_feed_item": {
+        "en": "New in a feed this channel follows",
+        "fr": "Nouveau dans un flux suivi ici",
+    },
+    "alert_detail": {
+        "en": "matched {words} in {where} · {n}× · {level} salience",
+        "fr": "trouvé {words} dans {where} · {n}× · importance {level}",
+    },
+    "alert_in_title_and_text": {"en": "the title and text", "fr": "le titre et le texte"},
+    "alert_in_title": {"en": "the title", "fr": "le titre"},
+    "alert_in_text": {"en": "the text", "fr": "le texte"},
+    "digest_title": {"en": "Digest", "fr": "Résumé"},
+    "digest_text": {
+        "en": "{n} alert(s) since the last digest:",
+        "fr": "{n} alerte(s) depuis le dernier résumé :",
+    },
+    "digest_more": {
+        "en": " (the {n} oldest not listed)",
+        "fr": " (les {n} plus anciennes non listées)",
+    },
+    "digest_feed_item": {"en": "new feed item", "fr": "nouvel article du flux"},
+    "settings_title": {
+        "en": "Alert settings of this channel",
+        "fr": "Réglages des alertes du salon",
+    },
+    "settings_now": {"en": "Current settings:", "fr": "Réglages actuels :"},
+    "settings_saved": {"en": "Saved. The settings now:", "fr": "Enregistré. Les réglages :"},
+    "settings_off": {"en": "off", "fr": "non"},
+    "settings_bad": {
+        "en": "Not changed: {error}. `/grok help settings` shows the options.",
+        "fr": "Rien changé : {error}. `/grok help settings` montre les options.",
+    },
 }
 
 

@@ -39,6 +39,10 @@ async def track(ctx: HandlerContext, req: CommandRequest) -> Reply:
     `min:high` alerts only when the entity is a main actor of the article, `min:medium`
     skips passing mentions.
     """
+    if req.channel_kind == "forum":
+        return Reply.error(t(req.lang, "track_forum"))
+    if req.bot_missing:
+        return Reply.error(t(req.lang, "track_bot_missing", perms=", ".join(req.bot_missing)))
     res = await resolve_entity(ctx, req.args["entity"], req.lang)
     if res.entity is None:
         return Reply.error(res.error)
@@ -46,7 +50,7 @@ async def track(ctx: HandlerContext, req: CommandRequest) -> Reply:
     level = cast(SalienceLevel, req.args.get("min", "low"))
     is_new = await ctx.store.subscriptions.track(
         Subscription(
-            channel=str(req.channel),
+            channel=req.where,
             entity_id=ent.id,
             min_level=level,
             added_by=req.user,
@@ -74,7 +78,7 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if res.entity is None:
         return Reply.error(res.error)
     ent = res.entity
-    removed = await ctx.store.subscriptions.untrack(str(req.channel), ent.id)
+    removed = await ctx.store.subscriptions.untrack(req.where, ent.id)
     if not removed:
         return Reply.error(t(req.lang, "not_tracked", name=ent.name, id=ent.id))
     logger.info("%s untracks %s in %s", req.user, ent.id, req.channel)
@@ -84,7 +88,7 @@ async def untrack(ctx: HandlerContext, req: CommandRequest) -> Reply:
 @command("tracked", help_fr="Ce que ce salon suit.")
 async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """List the entities tracked in this channel."""
-    subs = await ctx.store.subscriptions.of_channel(str(req.channel))
+    subs = await ctx.store.subscriptions.of_channel(req.where)
     if not subs:
         return Reply(text=t(req.lang, "tracked_none"))
     fields = []
@@ -109,8 +113,8 @@ async def tracked(ctx: HandlerContext, req: CommandRequest) -> Reply:
 async def resume(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """Resume alerts in this channel after the bot lost access to it (kept alerts are sent)."""
     paused = await ctx.store.delivery.paused_channels(req.channel.scope_key)
-    if str(req.channel) not in paused:
+    if req.where not in paused:
         return Reply(text=t(req.lang, "not_paused"))
-    n = await ctx.store.delivery.resume_channel(str(req.channel), req.channel.platform)
+    n = await ctx.store.delivery.resume_channel(req.where, req.channel.platform)
     logger.info("%s resumed alerts in %s (%d re-queued)", req.user, req.channel, n)
     return Reply(text=t(req.lang, "resumed", n=n))

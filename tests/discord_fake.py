@@ -4,6 +4,14 @@ It answers in Discord's real JSON shapes, records every request (method, path, J
 attachment names) and can be told to fail the next matching requests (429 with a
 `retry_after`, 5xx, 403, 404). Like Discord, it honours `enforce_nonce`: a second message
 with the same nonce from the bot returns the first one instead of creating another.
+
+Strict like the real API: every bot route needs `Authorization: Bot <token>` (401
+otherwise; webhook and interaction routes are authorised by the token in their path, and
+a wrong bot token there is refused too), and every body is checked against Discord's
+published limits (`tests.discord.validate`: embeds, components, threads, commands), a
+breach answered 400 "Invalid Form Body" (code 50035) with the errors tree Discord gives.
+Channels can be given a type (`channel_types`: 15 is a forum, 11 a public thread with its
+parent in `parents`), which `GET /channels/{id}` reports.
 """
 
 from __future__ import annotations
@@ -15,6 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.discord.validate import (
+    command_errors,
+    invalid_form_body,
+    message_errors,
+    thread_errors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +79,8 @@ def user_json(uid: int, name: str, *, bot: bool = False) -> dict[str, Any]:
 class FakeDiscord:
     """Use as `async with FakeDiscord() as fake:`; `fake.base` is the API base URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str = "fake-token") -> None:
+        self.token = token
         self.requests: list[Recorded] = []
         self.messages: dict[int, list[dict[str, Any]]] = {}  # channel id → messages
         self.threads: dict[int, dict[str, Any]] = {}  # message id → thread
@@ -72,6 +88,9 @@ class FakeDiscord:
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         self.forbidden_channels: set[int] = set()
+        self.channel_types: dict[int, int] = {}  # channel id → Discord channel type
+        self.parents: dict[int, int] = {}  # thread id → its parent channel
+        self.guild_of: dict[int, int] = {}  # channel id → guild id (default 1)
         self._runner: web.AppRunner | None = None
         self.base = ""
 
@@ -141,11 +160,20 @@ class FakeDiscord:
         body, files = await self._read(request)
         rec = Recorded(request.method, path, dict(request.query), body, files)
         self.requests.append(rec)
+        refused = self._unauthorised(request, path)
+        if refused is not None:
+            rec.status = 401
+            return _json(refused, 401)
         for i, (method, part, failure) in enumerate(self._failures):
             if method == request.method and part in path:
                 del self._failures[i]
                 rec.status = failure.status
                 return _json(failure.body, failure.status, failure.headers)
+        errors = self._validate(request.method, path, body)
+        if errors:
+            rec.status = 400
+            logger.info("fake Discord refused %s %s: %s", request.method, path, errors)
+            return _json(invalid_form_body(errors), 400)
         try:
             status, payload = self._route(request.method, path, body, files)
         except LookupError:
@@ -154,6 +182,37 @@ class FakeDiscord:
         if status == 204:
             return web.Response(status=204)
         return _json(payload, status)
+
+    # ------------------------------------------------------------- rules
+    def _unauthorised(self, request: web.Request, path: str) -> dict[str, Any] | None:
+        """Discord's 401 body when the request's Authorization is missing or wrong."""
+        given = request.headers.get("Authorization")
+        by_path = path.startswith(("/webhooks/", "/interactions/"))
+        if given is None and by_path:
+            return None
+        if given != f"Bot {self.token}":
+            return {"message": "401: Unauthorized", "code": 0}
+        return None
+
+    def _validate(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        """The errors tree of a body that breaks one of Discord's rules ({}: valid)."""
+        parts = path.strip("/").split("/")
+        if method == "PUT" and parts[-1] == "commands":
+            return command_errors(body if isinstance(body, list) else [])
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "threads":
+            errors = thread_errors(body or {})
+            if isinstance((body or {}).get("message"), dict):  # a forum post
+                for key, value in message_errors(body["message"]).items():
+                    errors.setdefault("message", {})[key] = value
+            return errors
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            return message_errors(body or {})
+        if parts[0] == "webhooks" and method in ("POST", "PATCH") and body is not None:
+            return message_errors(body)
+        if method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
+            data = (body or {}).get("data")
+            return message_errors(data) if isinstance(data, dict) and body.get("type") == 4 else {}
+        return {}
 
     # ------------------------------------------------------------- routes
     def _route(self, method: str, path: str, body: Any, files: list[str]) -> tuple[int, Any]:
@@ -181,11 +240,22 @@ class FakeDiscord:
             }
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             return 200, [self._command_json(c, parts) for c in body]
+        if method == "GET" and parts[0] == "channels" and len(parts) == 2:
+            return 200, self._channel_json(int(parts[1]))
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             channel = int(parts[1])
             if channel in self.forbidden_channels:
                 return 403, {"message": "Missing Access", "code": 50001}
+            if self.channel_types.get(channel) in (4, 15, 16):  # category, forum, media
+                return 400, {"message": "Cannot send messages in a non-text channel", "code": 50008}
             return 200, self._create_message(channel, body, files)
+        if (
+            method == "POST"
+            and parts[0] == "channels"
+            and len(parts) == 3
+            and parts[2] == "threads"
+        ):
+            return self._forum_post(int(parts[1]), body, files)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "threads":
             channel, message = int(parts[1]), int(parts[3])
             if message in self.threads:
@@ -231,6 +301,51 @@ class FakeDiscord:
                 return 204, None
             return 200, self._create_message(0, body or {}, files, webhook=True)
         raise LookupError(path)
+
+    def _channel_json(self, channel: int) -> dict[str, Any]:
+        kind = self.channel_types.get(channel, 0)
+        data: dict[str, Any] = {
+            "id": str(channel),
+            "type": kind,
+            "guild_id": str(self.guild_of.get(channel, 1)),
+            "name": f"channel-{channel}",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": str(self.parents[channel]) if channel in self.parents else None,
+            "flags": 0,
+        }
+        if kind == 15:
+            data["available_tags"] = []
+        return data
+
+    def _forum_post(self, forum: int, body: dict[str, Any], files: list[str]) -> tuple[int, Any]:
+        """A post in a forum channel: a thread whose first message is `body["message"]`."""
+        if self.channel_types.get(forum) not in (15, 16):
+            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}
+        if forum in self.forbidden_channels:
+            return 403, {"message": "Missing Access", "code": 50001}
+        thread_id = next(self._ids)
+        self.channel_types[thread_id] = 11
+        self.parents[thread_id] = forum
+        first = self._create_message(thread_id, body.get("message") or {}, files)
+        thread = {
+            **self._channel_json(thread_id),
+            "owner_id": str(BOT_ID),
+            "name": body.get("name", ""),
+            "message_count": 1,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 4320),
+                "archive_timestamp": TIMESTAMP,
+                "locked": False,
+            },
+            "message": first,
+        }
+        self.threads[thread_id] = thread
+        return 201, thread
 
     def _command_json(self, cmd: dict[str, Any], parts: list[str]) -> dict[str, Any]:
         out = {

@@ -4,6 +4,14 @@ tests: slack_sdk's real AsyncWebClient is pointed at it with `base_url`.
 It records every call, keeps the messages posted per channel (with their metadata, for
 `conversations.history`), and can be told to fail the next calls of a method with any
 status, body and headers (429 with Retry-After, 500, `channel_not_found`, ...).
+
+Strict like the real API: a Web API call needs `Authorization: Bearer <token>` with a
+token it issued (`not_authed` without one, `invalid_auth` for an unknown or revoked one;
+`tokens` maps each bot token to its workspace, `auth.test` answers with it), and message
+bodies are checked against Block Kit and Slack's limits (`tests.slack.validate`), a breach
+answered with Slack's error (`invalid_blocks` with its `errors`, `msg_too_long`,
+`invalid_metadata_format`, `no_text`). `oauth.v2.access` exchanges the codes in
+`oauth_codes` (code → team) for new bot tokens, as the OAuth install flow does.
 """
 
 from __future__ import annotations
@@ -19,6 +27,14 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.slack.validate import message_problem, view_problem
+
+BOT_TOKEN = "xoxb-test-token"
+CLIENT_ID, CLIENT_SECRET = "111.222", "fake-client-secret"
+# methods authorised otherwise than by a bot token
+_NO_BEARER = {"oauth.v2.access"}
+_APP_TOKEN_METHODS = {"apps.connections.open"}
+
 
 @dataclass
 class Call:
@@ -26,6 +42,7 @@ class Call:
     args: dict[str, Any]
     at: float
     status: int = 200
+    team: str = ""  # the workspace of the token it was made with
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,10 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     socket_connected: bool = False
     url: str = ""
+    tokens: dict[str, str] = field(default_factory=lambda: {BOT_TOKEN: "T1"})
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # install code → team id
+    refused: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (method, answer)
+    channel_info: dict[str, dict[str, Any]] = field(default_factory=dict)  # conversations.info
 
     async def start(self) -> str:
         app = web.Application()
@@ -137,6 +158,13 @@ class FakeSlack:
         args = await self._args(request)
         call = Call(method, args, time.monotonic())
         self.calls.append(call)
+        refused = self._auth(method, request, call)
+        if refused is None:
+            refused = self._validate(method, args)
+        if refused is not None:
+            call.status = 299
+            self.refused.append((method, refused))
+            return web.json_response(refused)
         queued = self._failures.get(method, [])
         failure = next((f for f in queued if f.channel in (None, args.get("channel"))), None)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -149,8 +177,35 @@ class FakeSlack:
         body = handler(args) if handler else {"ok": True}
         return web.json_response(body)
 
+    def _auth(self, method: str, request: web.Request, call: Call) -> dict[str, Any] | None:
+        """Slack's answer to a call whose token is missing or not one it issued."""
+        if method in _NO_BEARER:
+            return None
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not header[7:].strip():
+            return {"ok": False, "error": "not_authed"}
+        token = header[7:].strip()
+        if method in _APP_TOKEN_METHODS:
+            return None if token.startswith("xapp-") else {"ok": False, "error": "invalid_auth"}
+        if token not in self.tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        call.team = self.tokens[token]
+        return None
+
+    def _validate(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            return message_problem(args)
+        if method == "views.publish":
+            return view_problem(args)
+        return None
+
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        body = await request.json()
+        problem = message_problem(body, needs_channel=False)
+        if problem is not None:  # response_urls answer like incoming webhooks
+            self.refused.append(("response_url", problem))
+            return web.Response(status=400, text=str(problem["error"]))
+        self.responses.append(body)
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -183,7 +238,47 @@ class FakeSlack:
         return {"ok": True, "url": self.url.replace("http://", "ws://") + "ws"}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "user_id": "UBOT", "bot_id": "B1", "team_id": "T1", "user": "grokwatch"}
+        team = self.calls[-1].team or "T1"
+        return {
+            "ok": True,
+            "url": f"https://{team.lower()}.slack.example/",
+            "team": f"team {team}",
+            "user": "grokwatch",
+            "team_id": team,
+            "user_id": "UBOT",
+            "bot_id": "B" + team,
+            "is_enterprise_install": False,
+        }
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("client_id") != CLIENT_ID or args.get("client_secret") != CLIENT_SECRET:
+            return {"ok": False, "error": "invalid_client_id"}
+        team = self.oauth_codes.pop(str(args.get("code", "")), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team}-{next(self._ts)}"
+        self.tokens[token] = team
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write,app_mentions:read",
+            "bot_user_id": "UBOT",
+            "app_id": "A1",
+            "team": {"id": team, "name": f"team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U1"},
+        }
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        cid = str(args.get("channel", ""))
+        info = self.channel_info.get(cid)
+        if info is None:
+            info = {"is_member": True, "is_private": False}
+        if info.get("missing"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": cid, "is_channel": True, **info}}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         uid = args.get("user", "")

@@ -36,13 +36,13 @@ def by_name(checks: list[Check], name: str) -> list[Check]:
 
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
+    async with FakeDiscord(token=DISCORD_TOKEN) as server:
         yield server
 
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
+    server = FakeSlack(tokens={SLACK_BOT: "T1"})  # the token the fake issued
     await server.start()
     yield server
     await server.close()

@@ -84,7 +84,7 @@ async def test_article_round_trip(store: Store) -> None:
 
 
 async def test_schema_mismatch_is_refused(store: Store) -> None:
-    assert await store.schema_version() == SCHEMA_VERSION == 3
+    assert await store.schema_version() == SCHEMA_VERSION == 4
     await store.client.set(store.keys.schema, 99)
     with pytest.raises(SchemaMismatch, match="GROKWATCH_KEY_PREFIX"):
         await store.check_schema()

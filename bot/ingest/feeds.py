@@ -44,6 +44,7 @@ from bot.ingest.fetch import BlockedURL, FetchError, SafeFetcher, is_url
 from bot.ingest.service import Ingestor
 from bot.ingest.web import ParsedFeed, WebReader, parse_feed
 from bot.store import Store, StoreUnavailable
+from bot.store.articles import PUBLIC
 from bot.store.feeds import FeedState
 from handlers.model import ChannelAddress, FeedChange, FeedInfo, RawArticle, canonical_url
 from handlers.texts import t
@@ -185,6 +186,7 @@ class FeedManager:
                 added_by=channel,
                 next_poll=now + random.uniform(0, 5),
                 added_at=now,
+                public=True,  # the settings' feeds are the shared corpus
             )
             if await self.repo.create_if_absent(state, channel):
                 added += 1
@@ -236,8 +238,11 @@ class FeedManager:
             )
         quiet = not state.first_poll_done and not self.config.backlog_alerts
         articles = [item.article for item in feed.items]
+        for article in articles:
+            article.feed = state.id  # for the channels that follow every item of it
         await self.web.complete(articles, skip=self._known)
-        outcomes = await self.ingestor.add(articles, quiet=quiet, near_dups=True)
+        owners = await self._owners(state)
+        outcomes = await self.ingestor.add(articles, quiet=quiet, near_dups=True, owners=owners)
         new = [o.id for o in outcomes if o.status == "new" and o.id]
         dups = sum(o.status == "duplicate" for o in outcomes)
         if new:
@@ -260,6 +265,18 @@ class FeedManager:
             dups,
         )
         return PollResult("ok", new=len(new), duplicates=dups, alert_ids=[] if quiet else new)
+
+    async def _owners(self, state: FeedState) -> list[str]:
+        """The tenants a feed's articles belong to: those of the channels that added it,
+        and the shared corpus for a configured feed."""
+        owners = {PUBLIC} if state.public else set()
+        for channel in await self.repo.channels(state.id):
+            address = ChannelAddress.try_parse(channel)
+            if address is not None:
+                owners.add(address.scope_key)
+        if not owners:
+            return [PUBLIC]
+        return ([PUBLIC] if PUBLIC in owners else []) + sorted(owners - {PUBLIC})
 
     async def _known(self, art: RawArticle) -> bool:
         return await self.store.articles.exists(art.article_id())

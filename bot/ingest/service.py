@@ -22,6 +22,7 @@ from bot.ingest.readers.files import scrub
 from bot.ingest.readers.messages import MSG_OUTSIDE
 from bot.pipeline.stages import Pipeline
 from bot.store import Store
+from bot.store.articles import PUBLIC
 from handlers.model import IngestOutcome, RawArticle, Rejected
 
 if TYPE_CHECKING:
@@ -72,9 +73,12 @@ class Ingestor:
         *,
         quiet: bool = False,
         near_dups: bool = False,
+        owners: Sequence[str] = (PUBLIC,),
     ) -> list[IngestOutcome]:
         """Store new articles. `quiet`: index without alerts. `near_dups`: an article whose
         text is a near copy of a stored one is a duplicate too (feeds, URLs, the API).
+        `owners`: the tenants they belong to (a feed shared by several; `PUBLIC`: the
+        shared corpus); a duplicate (near copy included) becomes theirs too.
 
         The batch costs a few round trips whatever its size: which articles are stored
         already, the near-copy lookups of the others, then the stores (each article still
@@ -101,9 +105,14 @@ class Ingestor:
             found = await index.matches_many(sigs, NEAR_COPY, limit=NEAR_COPY_CANDIDATES)
             copies = {i: ms[0].article_id for i, ms in zip(checked, found, strict=True) if ms}
         to_store = [i for i in range(len(raws)) if i not in copies]
+        owner, *others = list(owners) or [PUBLIC]
         results = await self.store.articles.add_many(
-            [(raws[i], signatures.get(i)) for i in to_store], quiet=quiet
+            [(raws[i], signatures.get(i)) for i in to_store], quiet=quiet, owner=owner
         )
+        stored_ids = [r[1] for r in results if not isinstance(r, Exception)]
+        for other in others:
+            await self.store.articles.grant(stored_ids + list(copies.values()), other)
+        await self.store.articles.grant(list(copies.values()), owner)
         stored_as = dict(zip(to_store, results, strict=True))
         outcomes: list[IngestOutcome] = []
         at = 0
@@ -142,8 +151,11 @@ class Ingestor:
             )
         return outcomes
 
-    async def ingest_paths(self, paths: Sequence[str], *, wait: bool = True) -> list[IngestOutcome]:
-        """Files, folders, and feed or page URLs (fetched safely; see bot.ingest.fetch)."""
+    async def ingest_paths(
+        self, paths: Sequence[str], *, wait: bool = True, owner: str = PUBLIC
+    ) -> list[IngestOutcome]:
+        """Files, folders, and feed or page URLs (fetched safely; see bot.ingest.fetch),
+        for tenant `owner` (`PUBLIC`, the shared corpus, from the CLI)."""
         files = [p for p in paths if not is_url(p)]
         urls = [p for p in paths if is_url(p)]
         items: list[RawArticle | Rejected] = await asyncio.to_thread(
@@ -156,12 +168,14 @@ class Ingestor:
                 items.append(Rejected(url, "fetching URLs is not available here"))
             else:
                 items.extend(await self.web.read_url(url))
-        outcomes = await self.add(items, near_dups=bool(urls))
+        outcomes = await self.add(items, near_dups=bool(urls), owners=(owner,))
         if wait:
             await self.report_alerts(outcomes)
         return outcomes
 
-    async def ingest_from_chat(self, target: str, *, wait: bool = True) -> list[IngestOutcome]:
+    async def ingest_from_chat(
+        self, target: str, *, wait: bool = True, owner: str = PUBLIC
+    ) -> list[IngestOutcome]:
         """What a chat user may ingest: a page or feed URL, or a path inside the ingest
         folder (`GROKWATCH_INGEST_DIR`, relative to it or absolute). Any other path is
         refused before it is looked at, with the same reason whether it exists or not, and
@@ -169,7 +183,7 @@ class Ingestor:
         so no reply or alert shows where the folder is on the bot's machine."""
         target = target.strip()
         if is_url(target):
-            return await self.ingest_paths([target], wait=wait)
+            return await self.ingest_paths([target], wait=wait, owner=owner)
         root = self.ingest_dir
         shown = _printable(target)
         if root is None or not target:
@@ -186,7 +200,7 @@ class Ingestor:
                 item.reason = item.reason.replace(str(root) + os.sep, "")
             elif item.path:
                 item.path = _relative(item.path, root, shown)
-        outcomes = await self.add(items)
+        outcomes = await self.add(items, owners=(owner,))
         if wait:
             await self.report_alerts(outcomes)
         return outcomes

@@ -4,6 +4,7 @@
   group still needs (pending, or not yet delivered), keeping `trim_margin_s` of
   acknowledged entries anyway; consumers idle for `consumer_idle_s` with nothing pending
   (those of processes that are gone) are removed; the dead letters are capped.
+* **digests**: the channels' due alert digests are queued (`bot.store.noise`).
 * **retention**: articles older than `retention_days` are removed with every entry that
   names them (`bot.store.retention`); 0 keeps them forever.
 
@@ -28,6 +29,8 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 __all__ = ["Housekeeping"]
+
+DIGEST_EVERY_S = 60.0  # how often the due digests are looked for
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Housekeeping:
                 await self.bound_streams(now)
             if self.retention_days and await self._turn("retention", self.retention_every_s):
                 await self.expire_articles(now)
+            if await self._turn("digests", DIGEST_EVERY_S):  # channels' digests due
+                await self.store.noise.flush_due()
         except Exception:
             logger.exception("housekeeping failed; tried again next period")
 

@@ -233,6 +233,10 @@ class Pipeline:
                 alerts.append(
                     (address.platform, QueuedAlert(channel, rec.id, tuple(e.id for e in ents)))
                 )
+        # tenancy and noise control (bot.store.noise.screen, the tenancy branch's hook):
+        # only channels whose tenant may see the article, feed followers added, filters,
+        # digests, quiet hours and caps applied
+        alerts = await self.store.noise.screen(records, alerts)
         done = await self.store.delivery.queue_alerts(alerts, fanned)
         queued = [alert for (_, alert), new in zip(alerts, done, strict=True) if new]
         ingested = {rec.id: rec.ingested_at for rec in records}
@@ -296,7 +300,9 @@ class Pipeline:
             logger.error("alert for unknown article %s dropped", article_id)
             return True
         entity_ids = json.loads(fields.get("entities", "[]"))
-        reply = render_alert(self.catalog, rec, entity_ids)
+        # the channel's language, time zone and urgent ping (the tenancy branch's hook)
+        options = await self.store.noise.alert_options(channel, rec, entity_ids)
+        reply = render_alert(self.catalog, rec, entity_ids, **options)
         try:
             await transport.send(channel, reply)
         except DeliveryError as exc:

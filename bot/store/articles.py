@@ -18,10 +18,12 @@ _ADD_ARTICLE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ARGV[1]} end
 local other = redis.call('HGET', KEYS[2], ARGV[2])
 if other then return {'duplicate', other} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 if ARGV[5] == '1' then redis.call('SADD', KEYS[8], ARGV[1]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[9], ARGV[3], ARGV[1])
+if ARGV[6] == '1' then redis.call('ZADD', KEYS[10], ARGV[3], ARGV[1]) end
 if ARGV[4] ~= '' then
   redis.call('SADD', KEYS[5], ARGV[4])
   redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
@@ -30,6 +32,28 @@ redis.call('HINCRBY', KEYS[7], 'articles_ingested', 1)
 redis.call('XADD', KEYS[4], '*', 'id', ARGV[1])
 return {'new', ARGV[1]}
 """
+
+
+# Let tenant ARGV[2] see a stored article (ARGV[1]): its owners, the tenant's articles,
+# and out of the private ones when the tenant is the shared corpus. KEYS: the article,
+# the tenant's zset, the private zset, the articles zset (for the score).
+_GRANT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local owners = redis.call('HGET', KEYS[1], 'owners')
+if not owners or owners == '' then owners = 'public' end
+local found = false
+for o in string.gmatch(owners, '[^,]+') do if o == ARGV[2] then found = true end end
+if not found then owners = owners .. ',' .. ARGV[2] end
+redis.call('HSET', KEYS[1], 'owners', owners)
+local score = redis.call('ZSCORE', KEYS[4], ARGV[1]) or 0
+redis.call('ZADD', KEYS[2], score, ARGV[1])
+if ARGV[2] == 'public' then redis.call('ZREM', KEYS[3], ARGV[1]) end
+return 1
+"""
+
+PUBLIC = "public"
+"""The tenant of the shared corpus: the settings' feeds, the sample corpus, the CLI and
+HTTP API ingests (and every article stored before tenancy)."""
 
 
 # File an article (ARGV[1]) in each sorted set of KEYS with the score ARGV[i + 1]: its
@@ -47,9 +71,15 @@ class ArticleRepository(Repository):
         super().__init__(client, keys)
         self._add = self.r.register_script(_ADD_ARTICLE)
         self._index = self.r.register_script(_INDEX)
+        self._grant = self.r.register_script(_GRANT)
 
     async def add(
-        self, raw: RawArticle, *, quiet: bool = False, signature: Sequence[int] | None = None
+        self,
+        raw: RawArticle,
+        *,
+        quiet: bool = False,
+        signature: Sequence[int] | None = None,
+        owner: str = PUBLIC,
     ) -> tuple[str, str]:
         """Store a new article and queue it for analysis, atomically.
 
@@ -60,21 +90,27 @@ class ArticleRepository(Repository):
         Raises ValueError (UnicodeError), TypeError or OverflowError for an article with a
         value that cannot be stored.
         """
-        result = (await self.add_many([(raw, signature)], quiet=quiet))[0]
+        result = (await self.add_many([(raw, signature)], quiet=quiet, owner=owner))[0]
         if isinstance(result, Exception):
             raise result
         return result
 
     async def add_many(
-        self, items: Sequence[tuple[RawArticle, Sequence[int] | None]], *, quiet: bool = False
+        self,
+        items: Sequence[tuple[RawArticle, Sequence[int] | None]],
+        *,
+        quiet: bool = False,
+        owner: str = PUBLIC,
     ) -> list[tuple[str, str] | Exception]:
         """`add` for a batch of (article, signature or None), in order, in one round trip;
         an article with a value that cannot be encoded (a lone surrogate, a date out of
-        range) gets its error, the others are stored all the same."""
+        range) gets its error, the others are stored all the same. `owner`: the tenant
+        it belongs to (`PUBLIC`: the shared corpus); a duplicate becomes visible to the
+        owner too (`grant`), since the owner brought the same article."""
         calls: list[tuple[list[str], list[str | float]] | Exception] = []
         for raw, signature in items:
             try:
-                call = self._add_call(raw, quiet, signature)
+                call = self._add_call(raw, quiet, signature, owner)
                 for arg in call[1]:
                     if isinstance(arg, str):
                         arg.encode("utf-8")
@@ -100,10 +136,26 @@ class ArticleRepository(Repository):
             else:
                 status, stored_id = next(answers)
                 out.append((status.decode(), stored_id.decode()))
+        dups = [r[1] for r in out if not isinstance(r, Exception) and r[0] == "duplicate"]
+        await self.grant(dups, owner)
         return out
 
+    async def grant(self, ids: Sequence[str], owner: str) -> None:
+        """Let tenant `owner` see the stored articles `ids` (it brought them too)."""
+        k = self.keys
+        for article_id in dict.fromkeys(ids):
+            await self._grant(
+                keys=[
+                    k.article(article_id),
+                    k.tenant_articles(owner),
+                    k.private_articles,
+                    k.articles,
+                ],
+                args=[article_id, owner],
+            )
+
     def _add_call(
-        self, raw: RawArticle, quiet: bool, signature: Sequence[int] | None
+        self, raw: RawArticle, quiet: bool, signature: Sequence[int] | None, owner: str
     ) -> tuple[list[str], list[str | float]]:
         """The KEYS and ARGV of the storing script for one article."""
         article_id = raw.article_id()
@@ -120,9 +172,12 @@ class ArticleRepository(Repository):
             "ingested_at": iso(now),
             "lang": raw.lang or "",
             "analysed": "",
+            "owners": owner,
         }
         if quiet:
             fields["quiet"] = "1"
+        if raw.feed:
+            fields["feed"] = raw.feed
         if signature is not None:
             fields["minhash"] = encode_signature(signature)
         source = raw.source or ""
@@ -135,6 +190,8 @@ class ArticleRepository(Repository):
             self.keys.source_articles(source or "-"),
             self.keys.stats,
             self.keys.undated,
+            self.keys.tenant_articles(owner),
+            self.keys.private_articles,
         ]
         undated = "1" if raw.published_at is None else "0"
         args: list[str | float] = [
@@ -143,6 +200,7 @@ class ArticleRepository(Repository):
             when.timestamp(),
             source,
             undated,
+            "0" if owner == PUBLIC else "1",
         ]
         for k, v in fields.items():
             args += [k, v]
@@ -275,6 +333,8 @@ def _record(row: Mapping[bytes, bytes]) -> ArticleRecord:
         sentences=json.loads(d.get("sentences") or "[]"),
         quiet=d.get("quiet") == "1",
         minhash=d.get("minhash", ""),
+        owners=tuple(o for o in d.get("owners", "").split(",") if o) or (PUBLIC,),
+        feed=d.get("feed") or None,
     )
 
 

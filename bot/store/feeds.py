@@ -49,6 +49,7 @@ class FeedState:
     first_poll_done: bool = False
     articles: int = 0  # new articles it brought
     added_at: float = 0.0
+    public: bool = False  # a configured feed: its articles are the shared corpus
 
     def to_hash(self) -> dict[str, str]:
         return {
@@ -68,6 +69,7 @@ class FeedState:
             "first_poll_done": "1" if self.first_poll_done else "0",
             "articles": str(self.articles),
             "added_at": repr(self.added_at),
+            "public": "1" if self.public else "0",
         }
 
     @classmethod
@@ -97,6 +99,7 @@ class FeedState:
             first_poll_done=d.get("first_poll_done") == "1",
             articles=int(num("articles")),
             added_at=num("added_at"),
+            public=d.get("public") == "1",
         )
 
     def info(self) -> FeedInfo:

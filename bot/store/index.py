@@ -5,7 +5,7 @@ analysis time (`term_weights`) live here beside the ranking that reads them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.store.base import Client, RecordLoader, Repository, id_chunks, scan_delete
@@ -62,8 +62,21 @@ class IndexRepository(Repository):
         undated = {u.decode() for u in await self.r.smembers(self.keys.undated)}
         return [float(score) for aid, score in rows if aid.decode() not in undated]
 
-    async def search(self, query_terms: Sequence[str], limit: int = 5) -> list[SearchHit]:
-        """Rank articles by BM25-like weights of the query's terms (all terms first)."""
+    async def undated_among(self, ids: Sequence[str]) -> list[bool]:
+        """Which of `ids` have no publication date."""
+        if not ids:
+            return []
+        return [bool(x) for x in await self.r.smismember(self.keys.undated, list(ids))]
+
+    async def search(
+        self,
+        query_terms: Sequence[str],
+        limit: int = 5,
+        *,
+        keep: Callable[[Sequence[str]], Awaitable[list[str]]] | None = None,
+    ) -> list[SearchHit]:
+        """Rank articles by BM25-like weights of the query's terms (all terms first).
+        `keep`: the ids of a ranked list that may be shown (a tenant's view), in order."""
         wanted = list(dict.fromkeys(t for q in query_terms for t in terms(q)))
         if not wanted:
             return []
@@ -79,15 +92,22 @@ class IndexRepository(Repository):
         }
         if not weights:
             return []
+
+        async def shown(rows: list[tuple[bytes, float]]) -> list[tuple[bytes, float]]:
+            if keep is None:
+                return rows
+            allowed = set(await keep([i.decode() for i, _ in rows]))
+            return [row for row in rows if row[0].decode() in allowed]
+
         ranked: list[tuple[bytes, float]] = []
         if len(weights) == len(wanted):  # articles with every term come first
             every = await self.r.zinter(weights, aggregate="SUM", withscores=True)
-            ranked = sorted(every, key=lambda x: (-x[1], x[0]))[:limit]
+            ranked = (await shown(sorted(every, key=lambda x: (-x[1], x[0]))))[:limit]
         if len(ranked) < limit:  # then those with some of the terms
             seen = {i for i, _ in ranked}
             some = await self.r.zunion(weights, aggregate="SUM", withscores=True)
             rest = sorted((x for x in some if x[0] not in seen), key=lambda x: (-x[1], x[0]))
-            ranked += rest[: limit - len(ranked)]
+            ranked += (await shown(rest))[: limit - len(ranked)]
         records = await self.records.load_many([i.decode() for i, _ in ranked])
         hits = []
         for (_, score), rec in zip(ranked, records, strict=True):

@@ -14,12 +14,16 @@ from dataclasses import dataclass
 
 __all__ = ["MIGRATES_FROM", "SCHEMA_VERSION", "Keys"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """2: the term index holds `nlp.text.stem` stems (1 held plural-stripped words).
 3: the near-duplicate bands are fields of band hashes (`lsh_bucket`), signatures packed
-(2 kept one set per band, `lsh_band`, and JSON signatures). An older database is migrated
-on start (`Store.check_schema`), step by step."""
-MIGRATES_FROM: frozenset[int] = frozenset({1, 2})
+(2 kept one set per band, `lsh_band`, and JSON signatures).
+4: tenancy: the articles each tenant owns (`tenant_articles`; the shared corpus is the
+"public" tenant's), the private ones (`private_articles`), feeds of the shared corpus
+flagged `public`; channel settings for noise control. An older database is migrated on
+start (`Store.check_schema`), step by step: every existing article joins the public
+corpus."""
+MIGRATES_FROM: frozenset[int] = frozenset({1, 2, 3})
 """The older schemas this version migrates on start."""
 
 # consumer groups
@@ -239,6 +243,58 @@ class Keys:
     @property
     def dead_letters(self) -> str:
         return self._k("stream", "dead")
+
+    # tenancy (bot.store.tenants): who may see which article
+    def tenant_articles(self, tenant: str) -> str:
+        """zset article id → timestamp: the articles a tenant ingested or its feeds
+        brought ("public": the shared corpus, visible to every tenant when shared)."""
+        return self._k("tenant", tenant, "articles")
+
+    @property
+    def private_articles(self) -> str:
+        """zset article id → timestamp: the articles outside the shared corpus (visible
+        only to the tenants owning them)."""
+        return self._k("private")
+
+    @property
+    def tenants(self) -> str:
+        """hash tenant → JSON facts (platform, name, installed at): the known tenants."""
+        return self._k("tenants")
+
+    def tenant_channels(self, tenant: str) -> str:
+        """set of the channels of a tenant that have subscriptions or settings."""
+        return self._k("tenant", tenant, "channels")
+
+    # noise control (bot.store.noise)
+    def channel_settings(self, channel: str) -> str:
+        """hash: a channel's alert settings (digest, cap, quiet hours, language, zone)."""
+        return self._k("chan", channel, "settings")
+
+    def channel_rate(self, channel: str, hour: str) -> str:
+        """string counter: alerts posted to a channel in one hour (expires)."""
+        return self._k("chan", channel, "rate", hour)
+
+    def digest(self, channel: str) -> str:
+        """list of JSON alerts held for a channel's next digest."""
+        return self._k("chan", channel, "digest")
+
+    @property
+    def digests_due(self) -> str:
+        """zset channel → when its digest is due."""
+        return self._k("digests", "due")
+
+    def feed_followers(self, feed_id: str) -> str:
+        """set of the channels that get every new item of a feed (feed mode)."""
+        return self._k("feed", feed_id, "every")
+
+    # Slack installations (bot.transports.slack.oauth via bot.store.installations)
+    def installation(self, team: str) -> str:
+        """hash: a Slack workspace's installation (bot token encrypted, ids, scopes)."""
+        return self._k("slack", "install", team)
+
+    def oauth_state(self, state: str) -> str:
+        """string: an OAuth install flow's state, single use (expires)."""
+        return self._k("slack", "oauth", state)
 
     # housekeeping (bot.pipeline.housekeeping)
     def chore_lock(self, chore: str) -> str:

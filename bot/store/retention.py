@@ -148,6 +148,8 @@ class RetentionRepository(Repository):
         if record is not None:
             zsets += [k.entity_articles(e.id) for e in record.entities]
             zsets += [k.term(t) for t in term_weights(record)]
+            zsets += [k.tenant_articles(owner) for owner in record.owners]
+        zsets.append(k.private_articles)
         buckets = self.neardup.stored_buckets(raw_sig) if raw_sig else []
         channels = sorted({json.loads(a)["channel"] for a in alerts})
         keys = [

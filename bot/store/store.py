@@ -24,12 +24,15 @@ from bot.store.feeds import FeedRepository
 from bot.store.index import IndexRepository
 from bot.store.keys import MIGRATES_FROM, SCHEMA_VERSION, Keys
 from bot.store.neardup import NearDuplicateIndex
+from bot.store.noise import NoiseRepository
 from bot.store.retention import RetentionRepository
 from bot.store.retries import RetryRepository
+from bot.store.scoped import ScopedStore
 from bot.store.stats import StatsRepository
 from bot.store.stories import StoryRepository
 from bot.store.streams import StreamRepository
 from bot.store.subscriptions import SubscriptionRepository
+from bot.store.tenants import TenantRepository, View
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +40,12 @@ logger = logging.getLogger(__name__)
 class Store:
     """Everything grokwatch keeps, one repository per concern:
 
-    `articles`, `index` (entity/term search, outlets), `subscriptions`, `delivery`
-    (outbox, delivered marks, notices, threads, pauses), `feeds`, `stories`, `neardup`
-    (the near-duplicate lookup), `streams` (the stage workers' primitives, trimming), `stats`,
-    `retention` (expiry of old articles and their index entries).
+        `articles`, `index` (entity/term search, outlets), `subscriptions`, `delivery`
+        (outbox, delivered marks, notices, threads, pauses), `feeds`, `stories`, `neardup`
+        (the near-duplicate lookup), `streams` (the stage workers' primitives, trimming), `stats`,
+        `retention` (expiry of old articles and their index entries), `tenants` (who may
+        see which article; `visible_to` gives one tenant's view), `noise` (channel alert
+    settings, digests, caps, feed followers: the fan-out's `screen`).
     """
 
     def __init__(
@@ -67,6 +72,18 @@ class Store:
         self.streams = StreamRepository(client, k)
         self.stats = StatsRepository(client, k)
         self.retention = RetentionRepository(client, k, self.articles, self.neardup)
+        self.tenants = TenantRepository(client, k)
+        self.noise = NoiseRepository(client, k, self.delivery, self.view)
+        # whether every tenant sees the shared corpus (GROKWATCH_SHARED_CORPUS)
+        self.shared_corpus = True
+
+    def view(self, tenant: str) -> View:
+        """What tenant `tenant` may see."""
+        return View(tenant, shared=self.shared_corpus)
+
+    def visible_to(self, tenant: str) -> ScopedStore:
+        """The store as tenant `tenant` sees it (what a command's handlers read)."""
+        return ScopedStore(self, self.view(tenant))
 
     @classmethod
     async def connect(
@@ -159,6 +176,17 @@ class Store:
                 f"needs {SCHEMA_VERSION}; use another GROKWATCH_KEY_PREFIX or database"
             )
 
+    async def _migrate_tenancy(self) -> int:
+        """Schema 4: existing rows belong to the public (shared) tenant: every article
+        joins its sorted set, and a feed no channel added (a configured one) is shared."""
+        k = self.keys
+        await self.client.zunionstore(k.tenant_articles("public"), [k.articles], aggregate="MAX")
+        for raw in await self.client.hkeys(k.feeds):
+            fid = raw.decode()
+            if not await self.client.scard(k.feed_channels(fid)):
+                await self.client.hset(k.feed(fid), "public", "1")
+        return int(await self.client.zcard(k.articles))
+
     async def _refuse_other_layout(self) -> None:
         """Raise when the database holds this prefix's data under the other key layout
         (written in single-node mode and now read as a cluster, or the reverse): starting
@@ -176,7 +204,8 @@ class Store:
     async def _migrate(self, current: int, *, wait_s: float = 600.0) -> None:
         """Bring a database of an older schema to ours, step by step: 1 → 2 rebuilds the
         term index with the one stemmer; 2 → 3 files the near-duplicate bands in band
-        hashes with packed signatures. One process migrates (it holds a lock); the others
+        hashes with packed signatures; 3 → 4 puts every existing article in the shared
+        corpus (the public tenant) and flags the feeds no channel added as shared. One process migrates (it holds a lock); the others
         wait until the stamp says ours."""
         lock = self.keys.migration_lock
         if await self.client.set(lock, "1", nx=True, ex=int(wait_s)):
@@ -190,6 +219,9 @@ class Store:
                 if current < 3:
                     n = await self.neardup.rebuild()
                     logger.warning("schema 3: near-duplicate bands refiled for %d articles", n)
+                if current < 4:
+                    n = await self._migrate_tenancy()
+                    logger.warning("schema 4: %d existing article(s) join the shared corpus", n)
                 await self.client.set(self.keys.schema, SCHEMA_VERSION)
             finally:
                 await self.client.delete(lock)

@@ -57,6 +57,26 @@ PressHandler = Callable[[Interaction, str, str], Awaitable[None]]
 
 
 # ---------------------------------------------------------------- requests
+# what the bot needs in a channel it posts alerts to (and the names a reply shows)
+ALERT_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("read_message_history", "Read Message History"),
+)
+THREAD_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+)
+FORUM_TYPES = frozenset({15, 16})  # forum and media channels: posts are threads
+
+
+def missing_permissions(granted: discord.Permissions, *, threads: bool) -> tuple[str, ...]:
+    """The names of the alert permissions `granted` lacks (story threads: two more)."""
+    wanted = ALERT_PERMISSIONS + (THREAD_PERMISSIONS if threads else ())
+    return tuple(label for flag, label in wanted if not getattr(granted, flag))
+
+
 def to_command(
     name: str,
     options: Mapping[str, object],
@@ -66,27 +86,46 @@ def to_command(
     user_id: int,
     permissions: discord.Permissions,
     locale: discord.Locale | str | None,
+    parent_id: int | None = None,
+    app_permissions: discord.Permissions | None = None,
+    threads: bool = True,
 ) -> CommandRequest:
-    """A slash command's name and options as the platform-neutral request."""
+    """A slash command's name and options as the platform-neutral request. In a thread
+    (`parent_id` set) the address is the parent channel's with the thread, so settings
+    commands act on the parent. `app_permissions`: the bot's own in that channel."""
     args = {k: str(v).strip() for k, v in options.items() if v is not None and str(v).strip()}
     raw = " ".join([f"/grok {name}", *(f"{k}:{v}" for k, v in args.items())])
+    scope = str(guild_id) if guild_id is not None else "@me"
+    if parent_id is not None:
+        channel = ChannelAddress("discord", str(parent_id), scope, str(channel_id))
+    else:
+        channel = ChannelAddress("discord", str(channel_id), scope)
     return CommandRequest(
         name=name,
         args=args,
         raw=raw,
-        channel=ChannelAddress(
-            "discord", str(channel_id), str(guild_id) if guild_id is not None else "@me"
-        ),
+        channel=channel,
         user=f"discord:{user_id}",
         can_manage=guild_id is not None and permissions.manage_channels,
         lang=language_hint(locale.value if isinstance(locale, discord.Locale) else locale),
+        bot_missing=missing_permissions(app_permissions, threads=threads)
+        if app_permissions is not None
+        else (),
     )
 
 
+def thread_parent(interaction: Interaction) -> int | None:
+    """The parent channel of the thread (a story thread, a forum post) the interaction
+    came from; None when it came from a channel."""
+    channel = interaction.channel
+    return channel.parent_id if isinstance(channel, discord.Thread) else None
+
+
 def interaction_command(
-    interaction: Interaction, name: str, options: Mapping[str, object]
+    interaction: Interaction, name: str, options: Mapping[str, object], *, threads: bool = True
 ) -> CommandRequest:
-    """`to_command` with where, who and which locale read from `interaction`."""
+    """`to_command` with where, who, which locale and the bot's permissions read from
+    `interaction`."""
     return to_command(
         name,
         options,
@@ -95,6 +134,9 @@ def interaction_command(
         user_id=interaction.user.id,
         permissions=interaction.permissions,
         locale=interaction.locale,
+        parent_id=thread_parent(interaction),
+        app_permissions=interaction.app_permissions if interaction.guild_id else None,
+        threads=threads,
     )
 
 

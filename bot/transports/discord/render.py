@@ -132,6 +132,27 @@ def _embeds(reply: Reply) -> list[discord.Embed]:
     return embeds
 
 
+def ping_of(targets: Sequence[str]) -> tuple[str, discord.AllowedMentions] | None:
+    """The content and allowed mentions that ping exactly the roles and users named
+    ("role:<id>", "user:<id>"); never everyone. None when there is nobody to ping."""
+    roles = [
+        int(i) for k, _, i in (x.partition(":") for x in targets) if k == "role" and i.isdigit()
+    ]
+    users = [
+        int(i) for k, _, i in (x.partition(":") for x in targets) if k == "user" and i.isdigit()
+    ]
+    if not roles and not users:
+        return None
+    content = " ".join([f"<@&{r}>" for r in roles] + [f"<@{u}>" for u in users])
+    allowed = discord.AllowedMentions(
+        everyone=False,
+        roles=[discord.Object(r) for r in roles],
+        users=[discord.Object(u) for u in users],
+        replied_user=False,
+    )
+    return content, allowed
+
+
 def render(reply: Reply) -> list[MessageKwargs]:
     """The messages that show `reply`: embeds within every Discord limit, split over as
     many embeds and messages as it takes; the chart as an attachment, buttons on the last."""
@@ -148,6 +169,9 @@ def render(reply: Reply) -> list[MessageKwargs]:
     messages: list[MessageKwargs] = [
         {"embeds": group, "files": [], "allowed_mentions": NO_MENTIONS} for group in groups
     ]
+    ping = ping_of(reply.mentions)
+    if ping is not None:  # the channel's opt-in ping of an urgent alert, nothing else
+        messages[0]["content"], messages[0]["allowed_mentions"] = ping
     if reply.image is not None:
         messages[0]["files"] = [discord.File(reply.image, filename=reply.image.name)]
     view = _buttons_view(reply.buttons)

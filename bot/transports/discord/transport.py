@@ -44,6 +44,7 @@ from bot.transports.delivery import (
 )
 from bot.transports.discord.commands import (
     CHOICES_MAX,
+    FORUM_TYPES,
     GrokTranslator,
     Interaction,
     ReplyButton,
@@ -275,7 +276,9 @@ class DiscordTransport:
             in_guild and interaction.permissions.manage_channels
         )
         await interaction.response.defer(ephemeral=refused or not in_guild, thinking=True)
-        request = interaction_command(interaction, spec.name, options)
+        request = interaction_command(interaction, spec.name, options, threads=self.threads)
+        if request.channel.thread and spec.name == "track":
+            request.channel_kind = await self._parent_kind(int(request.channel.channel))
         if not in_guild:
             reply = Reply.error(t(request.lang, "guild_only"))
         else:
@@ -286,10 +289,21 @@ class DiscordTransport:
         """A reply button (`grok:<command>:<value>`): the command with that argument, under
         the same permission check as typing it."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        request = interaction_command(interaction, action, button_options(action, value))
+        request = interaction_command(
+            interaction, action, button_options(action, value), threads=self.threads
+        )
         reply = await self._handle(request)
         reply.ephemeral = True
         await self.respond(interaction, reply, deferred_ephemeral=True)
+
+    async def _parent_kind(self, channel_id: int) -> str:
+        """ "forum" when a thread's parent is a forum (or media) channel, else "text"."""
+        try:
+            data = await self.client.http.get_channel(channel_id)
+        except discord.HTTPException as exc:
+            logger.info("discord: could not read channel %s: %s", channel_id, exc)
+            return "text"
+        return "forum" if int(data.get("type", 0)) in FORUM_TYPES else "text"
 
     async def _handle(self, request: CommandRequest) -> Reply:
         try:
@@ -374,6 +388,7 @@ class DiscordTransport:
                 for index in range(len(sent), len(messages)):
                     message = messages[index]
                     posted = await channel.send(
+                        content=message.get("content"),  # an urgent alert's opt-in ping
                         embeds=message["embeds"],
                         files=message["files"],
                         allowed_mentions=message["allowed_mentions"],

@@ -19,6 +19,7 @@ class MessageKwargs(TypedDict):
     files: list[discord.File]
     view: NotRequired[discord.ui.View]
     allowed_mentions: discord.AllowedMentions
+    content: NotRequired[str]  # only the channel's opt-in ping of an urgent alert
 
 
 class UserPayload(TypedDict):

@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 
 
-def channel_ref(team_id: str, channel_id: str) -> ChannelAddress:
-    """The address of a channel of workspace `team_id`."""
-    return ChannelAddress("slack", channel_id, team_id)
+def channel_ref(team_id: str, channel_id: str, thread_ts: str | None = None) -> ChannelAddress:
+    """The address of a channel of workspace `team_id` (of a thread in it, when
+    `thread_ts` names one: settings commands act on the channel all the same)."""
+    return ChannelAddress("slack", channel_id, team_id, thread_ts or None)
 
 
 def user_ref(user_id: str) -> str:
@@ -49,7 +50,7 @@ def mention_to_command(event: AppMentionEvent, team_id: str, *, lang: str = "en"
     line = _LEADING_MENTION.sub("", event.get("text", ""), count=1)
     line = line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     request = parse_command("/grok " + line.strip(), lang=lang)
-    request.channel = channel_ref(team_id, event["channel"])
+    request.channel = channel_ref(team_id, event["channel"], event.get("thread_ts"))
     request.user = user_ref(event["user"])
     return request
 
@@ -75,10 +76,11 @@ def message_press(payload: BlockActionsPayload) -> Press:
     action = payload["actions"][0]
     channel, container = payload.get("channel"), payload.get("container")
     channel_id = channel["id"] if channel else (container or {}).get("channel_id", "")
+    thread = (container or {}).get("thread_ts") or (payload.get("message") or {}).get("thread_ts")
     return Press(
         action_name(action["action_id"], ACTION_PREFIX),
         action.get("value", ""),
-        channel_ref(payload["team"]["id"], channel_id),
+        channel_ref(payload["team"]["id"], channel_id, thread),
         payload["user"]["id"],
     )
 

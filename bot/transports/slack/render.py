@@ -253,6 +253,19 @@ def fallback_text(reply: Reply) -> str:
     return clip(out, MAX_FALLBACK)
 
 
+def mention(target: str) -> str:
+    """A ping target of a Reply ("group:S…", "user:U…") as Slack mrkdwn; "" for anything
+    else (a Discord role, a malformed id)."""
+    kind, _, ident = target.partition(":")
+    if not re.fullmatch(r"[A-Z0-9]{3,21}", ident):
+        return ""
+    if kind == "group" and ident.startswith("S"):
+        return f"<!subteam^{ident}>"
+    if kind == "user" and ident[0] in "UW":
+        return f"<@{ident}>"
+    return ""
+
+
 def render(reply: Reply) -> list[MessageKwargs]:
     """A Reply as one or more `chat.postMessage` kwargs: blocks within Slack's limits,
     split across messages when a reply is long, and a fallback text."""
@@ -266,6 +279,12 @@ def render(reply: Reply) -> list[MessageKwargs]:
         groups[-1].append(block)
         used += size
     first = fallback_text(reply)
+    ping = " ".join(m for m in map(mention, reply.mentions) if m)
+    if ping:  # the channel's opt-in ping of an urgent alert: the only mention ever made
+        groups[0].insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": ping}})
+        if len(groups[0]) > MAX_BLOCKS:
+            groups.insert(1, [groups[0].pop()])
+        first = clip(f"{ping} {first}", MAX_FALLBACK)
     messages: list[MessageKwargs] = []
     for i, group in enumerate(groups):
         fallback = (

@@ -62,7 +62,7 @@ from bot.transports.slack.types import (
     MessageKwargs,
     SlashCommandPayload,
 )
-from bot.transports.slack.users import People
+from bot.transports.slack.users import People, bot_missing
 from handlers.context import CommandRequest
 from handlers.registry import REGISTRY, ParseError
 from handlers.reply import Reply
@@ -211,6 +211,8 @@ class SlackTransport:
         request.can_manage = bool(
             spec and spec.needs_manage(request.args) and await self.people.may_manage(user_id)
         )
+        if request.name == "track" and request.can_manage:  # can the bot post there?
+            request.bot_missing = await bot_missing(self.client, request.channel.channel)
         return await self.core.handle(request)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

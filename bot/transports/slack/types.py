@@ -75,6 +75,7 @@ class ActionContainer(TypedDict, total=False):
     type: str  # "message" or "view"
     channel_id: str
     message_ts: str
+    thread_ts: str  # a message in a thread: the thread's parent
     view_id: str
 
 
@@ -87,6 +88,7 @@ class BlockActionsPayload(TypedDict):
     actions: list[BlockAction]
     container: NotRequired[ActionContainer]
     channel: NotRequired[IdRef]
+    message: NotRequired[dict[str, Any]]
     response_url: NotRequired[str]
     trigger_id: NotRequired[str]
 

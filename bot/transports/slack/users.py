@@ -16,11 +16,12 @@ from typing import cast
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.transports.base import language_hint
-from bot.transports.slack.api import SLACK_ERRORS
+from bot.transports.slack.api import SLACK_ERRORS, error_code
 from bot.transports.slack.types import SlackUser
 
 logger = logging.getLogger(__name__)
 
+INVITE = "membership (invite me with /invite @grokwatch)"
 USER_TTL = 300.0  # seconds a user's admin flag and locale are cached
 GROUP_TTL = 60.0  # seconds a user group's members are cached
 
@@ -102,3 +103,26 @@ class People:
         if self.admin_group:
             return user_id in await self._group_members()
         return False
+
+
+async def bot_missing(client: AsyncWebClient, channel_id: str) -> tuple[str, ...]:
+    """What keeps the bot from posting alerts in a channel, as the `/grok track` refusal
+    names it: () when it can (a member, or a public channel, open to it through
+    chat:write.public); a private channel it is not in needs an invitation. A failed
+    lookup other than "not found" is not held against the command."""
+    if channel_id.startswith("D"):  # a direct message: the bot is in it
+        return ()
+    try:
+        resp = await client.conversations_info(channel=channel_id)
+    except SLACK_ERRORS as exc:
+        code = error_code(exc)
+        if code in ("channel_not_found", "not_in_channel"):
+            return (INVITE,)
+        logger.warning("Slack: conversations.info for %s failed (%s)", channel_id, exc)
+        return ()
+    channel = resp.get("channel") or {}
+    if channel.get("is_archived"):
+        return ("an open channel (this one is archived)",)
+    if channel.get("is_private") and not channel.get("is_member"):
+        return (INVITE,)
+    return ()
