@@ -15,6 +15,7 @@ from bot.ops.doctor import Check, gather_checks, run_checks
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.keys import G_ANALYZE
+from handlers.model import Subscription
 from tests.discord_fake import FakeDiscord
 from tests.slack_fake import FakeSlack
 
@@ -170,3 +171,46 @@ async def test_redis_state_lag_dead_letters_and_feeds(settings: Settings) -> Non
     assert persistence.ok and persistence.detail
     (memory,) = by_name(checks, "memory")
     assert memory.ok and "MiB" in memory.detail
+
+
+async def test_the_channels_that_track_something_are_reachable(
+    tokens: Settings, fake_discord: FakeDiscord, fake_slack: FakeSlack
+) -> None:
+    store = await Store.connect(
+        redis_url=tokens.redis_url, data_dir=tokens.data_dir, key_prefix=tokens.key_prefix
+    )
+    try:
+        await store.check_schema()
+        for channel in (
+            "discord:1:111",
+            "discord:1:222",
+            "slack:T1:C1",
+            "slack:T1:C2",
+            "slack:T1:C3",
+            "slack:T1:C4",
+        ):
+            await store.subscriptions.track(Subscription(channel, "grok"))
+        await store.subscriptions.untrack("slack:T1:C4", "grok")  # tracks nothing now
+    finally:
+        await store.close()
+    fake_discord.fail(
+        "GET", "/channels/222", 403, body={"message": "Missing Access", "code": 50001}
+    )
+    fake_slack.channel_info["C2"] = {"is_member": False}
+    fake_slack.channel_info["C3"] = {"missing": True}
+    checks = await gather_checks(tokens, models=False)
+    (discord,) = by_name(checks, "discord channels")
+    assert not discord.ok and "discord:1:222 (403)" in discord.detail
+    assert "discord:1:111" not in discord.detail and "View Channel" in discord.detail
+    (slack,) = by_name(checks, "slack channels")
+    assert not slack.ok and "/invite" in slack.detail
+    assert "slack:T1:C2 (not a member)" in slack.detail
+    assert "slack:T1:C3 (channel_not_found)" in slack.detail
+    assert "C1" not in slack.detail and "C4" not in slack.detail
+    asked = [c.args.get("channel") for c in fake_slack.calls if c.method == "conversations.info"]
+    assert asked == ["C1", "C2", "C3"]
+    # once the bot is let in everywhere, it says so
+    fake_slack.channel_info.clear()
+    checks = await gather_checks(tokens, models=False)
+    (slack,) = by_name(checks, "slack channels")
+    assert slack.ok and "3 channel(s)" in slack.detail

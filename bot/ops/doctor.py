@@ -23,6 +23,7 @@ from bot.ops.embedded import EmbeddedRedisError, find_redis_server
 from bot.settings import Settings
 from bot.store import Store, StoreError
 from bot.store.keys import G_ANALYZE, G_DELIVER, G_ENRICH, G_FANOUT, MIGRATES_FROM, SCHEMA_VERSION
+from handlers.model import ChannelAddress
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ SLACK_API = "https://slack.com/api/"
 LAG_WARN = 1000  # entries a stage may be behind before doctor says so
 MEMORY_WARN = 0.8  # fraction of maxmemory used before doctor says so
 HTTP_TIMEOUT = 10.0
+MAX_CHANNELS_CHECKED = 50  # channels asked about per platform (a doctor run stays short)
 
 Level = Literal["ok", "warn", "fix"]
 MARKS: dict[Level, str] = {"ok": "[green]OK[/green]", "warn": "[yellow]WARN[/yellow]"}
@@ -49,7 +51,8 @@ class Check:
         return "fix" if not self.ok else "warn" if self.warn else "ok"
 
 
-async def _redis(settings: Settings) -> list[Check]:
+async def _redis(settings: Settings, channels: list[str] | None = None) -> list[Check]:
+    """Redis and the data; `channels` gets the channels that track something."""
     checks: list[Check] = []
     try:
         if settings.redis_url:
@@ -69,6 +72,8 @@ async def _redis(settings: Settings) -> list[Check]:
         try:
             checks += await _server(store, where)
             checks += await _data(store, settings)
+            if channels is not None and await store.schema_version() is not None:
+                channels += await store.subscriptions.tracking_channels()
         finally:
             await store.close()
     except EmbeddedRedisError as exc:
@@ -290,13 +295,19 @@ async def _discord_works(client: httpx.AsyncClient, settings: Settings, token: s
 
 
 async def _slack_call(
-    client: httpx.AsyncClient, settings: Settings, method: str, token: str
+    client: httpx.AsyncClient,
+    settings: Settings,
+    method: str,
+    token: str,
+    args: dict[str, str] | None = None,
 ) -> dict[str, object] | str:
     """The JSON answer of a Slack Web API method, or why there is none."""
     base = settings.slack_api_base or SLACK_API
     base = base if base.endswith("/") else base + "/"
     try:
-        resp = await client.post(base + method, headers={"Authorization": f"Bearer {token}"})
+        resp = await client.post(
+            base + method, headers={"Authorization": f"Bearer {token}"}, data=args
+        )
     except httpx.HTTPError as exc:
         return f"cannot reach Slack at {base}: {type(exc).__name__} {exc}; check the network"
     if resp.status_code != 200:
@@ -346,7 +357,57 @@ async def _slack_works(
     return checks
 
 
-async def _tokens(settings: Settings, *, online: bool) -> list[Check]:
+async def _can_post(
+    client: httpx.AsyncClient, settings: Settings, platform: str, token: str, channels: list[str]
+) -> Check | None:
+    """Whether the bot can reach every channel of `platform` that tracks something (at
+    most MAX_CHANNELS_CHECKED asked): on Discord it can see the channel, on Slack it is
+    a member of it. None when no channel of the platform tracks anything."""
+    ids = [
+        (c, a.channel)
+        for c in channels
+        if (a := ChannelAddress.try_parse(c)) is not None and a.platform == platform
+    ][:MAX_CHANNELS_CHECKED]
+    if not ids:
+        return None
+    bad: list[str] = []
+    for target, channel_id in ids:
+        if platform == "discord":
+            base = (settings.discord_api_base or DISCORD_API).rstrip("/")
+            try:
+                resp = await client.get(
+                    f"{base}/channels/{channel_id}", headers={"Authorization": f"Bot {token}"}
+                )
+                if resp.status_code != 200:
+                    bad.append(f"{target} ({resp.status_code})")
+            except httpx.HTTPError as exc:
+                bad.append(f"{target} ({type(exc).__name__})")
+        else:
+            answer = await _slack_call(
+                client, settings, "conversations.info", token, {"channel": channel_id}
+            )
+            if isinstance(answer, str):
+                bad.append(f"{target} ({answer})")
+            elif not answer.get("ok"):
+                bad.append(f"{target} ({answer.get('error')})")
+            else:
+                info = answer.get("channel")
+                if isinstance(info, dict) and info.get("is_member") is False:
+                    bad.append(f"{target} (not a member)")
+    name = f"{platform} channels"
+    if bad:
+        fix = (
+            "give the bot View Channel and Send Messages there (or /grok untrack)"
+            if platform == "discord"
+            else "/invite the bot there (or /grok untrack)"
+        )
+        return Check(name, False, f"cannot post in {', '.join(bad)}: {fix}")
+    return Check(name, True, f"can reach the {len(ids)} channel(s) that track something")
+
+
+async def _tokens(
+    settings: Settings, *, online: bool, channels: list[str] | None = None
+) -> list[Check]:
     checks = []
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=True) as client:
         if settings.discord_token:
@@ -361,7 +422,11 @@ async def _tokens(settings: Settings, *, online: bool) -> list[Check]:
                     )
                 )
             elif online:
-                checks.append(await _discord_works(client, settings, token))
+                works = await _discord_works(client, settings, token)
+                checks.append(works)
+                posting = await _can_post(client, settings, "discord", token, channels or [])
+                if works.ok and posting is not None:
+                    checks.append(posting)
             else:
                 checks.append(Check("DISCORD_TOKEN", True, "set (not checked: --offline)"))
         else:
@@ -396,7 +461,12 @@ async def _tokens(settings: Settings, *, online: bool) -> list[Check]:
                 )
             )
         if shapes_ok and online:
-            checks += await _slack_works(client, settings, bot, app)
+            found = await _slack_works(client, settings, bot, app)
+            checks += found
+            if found and found[0].ok:
+                posting = await _can_post(client, settings, "slack", bot, channels or [])
+                if posting is not None:
+                    checks.append(posting)
         elif shapes_ok:
             checks.append(Check("SLACK_BOT_TOKEN", True, "set (not checked: --offline)"))
     return checks
@@ -431,10 +501,11 @@ async def gather_checks(
 ) -> list[Check]:
     """Every check, in the order they are shown."""
     checks = [Check("settings", True, f"data dir {settings.data_dir}")]
-    checks += await _redis(settings)
+    channels: list[str] = []
+    checks += await _redis(settings, channels)
     if models:
         checks += _models(settings)
-    checks += await _tokens(settings, online=online)
+    checks += await _tokens(settings, online=online, channels=channels)
     checks += _ingestion(settings)
     return checks
 

@@ -47,6 +47,15 @@ class SubscriptionRepository(Repository):
             removed, _ = await pipe.execute()
         return bool(removed)
 
+    async def tracking_channels(self) -> list[str]:
+        """The channels that track at least one entity now, sorted."""
+        known = sorted(c.decode() for c in await self.r.smembers(self.keys.channels))
+        async with self.r.pipeline(transaction=False) as pipe:
+            for channel in known:
+                pipe.hlen(self.keys.channel_subs(channel))
+            sizes = await pipe.execute()
+        return [c for c, n in zip(known, sizes, strict=True) if n]
+
     async def of_channel(self, channel: str) -> list[Subscription]:
         """A channel's subscriptions, by entity id."""
         raw = await self.r.hgetall(self.keys.channel_subs(channel))
