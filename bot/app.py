@@ -248,6 +248,12 @@ class App:
     async def mark_sending(self, channel: str, key: str, value: str) -> str | None:
         return await self.store.delivery.mark_sending(channel, key, value)
 
+    async def remembered(self, name: str) -> str | None:
+        return await self.store.stats.remembered(name)
+
+    async def remember(self, name: str, value: str) -> None:
+        await self.store.stats.remember(name, value)
+
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)
 

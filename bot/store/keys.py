@@ -61,6 +61,12 @@ class Keys:
     def stats(self) -> str:
         return self._k("stats")
 
+    @property
+    def meta(self) -> str:
+        """hash: small facts the bot remembers about itself (the digest of the slash
+        commands last published to Discord, …)."""
+        return self._k("meta")
+
     def histogram(self, name: str) -> str:
         """hash: a latency histogram (bucket upper bound → count, `sum`, `count`)."""
         return self._k("hist", name)

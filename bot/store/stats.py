@@ -48,3 +48,11 @@ class StatsRepository(Repository):
             running += int(raw.get(bound, 0))
             out.append((bound, running))
         return out, float(raw.get("sum", 0.0)), int(raw.get("count", 0))
+
+    async def remembered(self, name: str) -> str | None:
+        """A fact the bot noted about itself (`remember`), or None."""
+        raw = await self.r.hget(self.keys.meta, name)
+        return raw.decode() if raw is not None else None
+
+    async def remember(self, name: str, value: str) -> None:
+        await self.r.hset(self.keys.meta, name, value)

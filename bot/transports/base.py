@@ -87,3 +87,8 @@ class BotCore(Protocol):
 
     async def mark_sending(self, channel: str, key: str, value: str) -> str | None:
         """Note that a delivery is about to be posted; the earlier note on a retry."""
+
+    async def remembered(self, name: str) -> str | None:
+        """A fact the bot noted about itself (the slash commands' digest, …)."""
+
+    async def remember(self, name: str, value: str) -> None: ...

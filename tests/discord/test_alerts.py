@@ -309,3 +309,42 @@ async def test_pacing_spaces_messages_to_one_channel(
         await t.send(f"discord:{GUILD}:{OTHER}", Reply(text="elsewhere"))
         assert time.monotonic() - start >= 0.6
     assert len(fake.messages[CHANNEL]) == 3 and len(fake.messages[OTHER]) == 1
+
+
+async def test_commands_are_published_again_only_when_they_changed(
+    dsettings: Settings, analyzer: Analyzer, fake: FakeDiscord
+) -> None:
+    def puts() -> list[str]:
+        return [r.path for r in fake.requests if r.method == "PUT"]
+
+    async def start_once(extra: bool = False) -> None:
+        app = App(dsettings, analyzer=analyzer)
+        transport = DiscordTransport(dsettings, app, gateway=False)
+        if extra:  # a new command in this version of the bot
+            transport.tree.add_command(
+                discord.app_commands.Command(
+                    name="ping", description="Answers pong.", callback=_pong
+                )
+            )
+        app.transports["discord"] = transport
+        async with app:
+            pass
+
+    await start_once()
+    assert len(puts()) == 2  # global and dev guild
+    await start_once()  # a restart: the same commands, nothing published
+    assert len(puts()) == 2
+    await start_once(extra=True)  # a changed tree is published
+    assert len(puts()) == 4
+    last_global = [r for r in fake.requests if r.method == "PUT"][-2]
+    assert "ping" in {c["name"] for c in last_global.body}
+
+
+async def _pong(interaction: discord.Interaction) -> None:  # pragma: no cover - not invoked
+    await interaction.response.send_message("pong")
+
+
+def test_the_gateway_asks_for_the_guilds_intent_only(dapp: App) -> None:
+    intents = transport_of(dapp).client.intents
+    assert intents.guilds and intents.value == discord.Intents(guilds=True).value
+    assert not (intents.messages or intents.members or intents.presences or intents.message_content)

@@ -23,6 +23,7 @@ Only I/O lives here: what a reply looks like is `render`, what a command means i
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from bot.transports.delivery import (
     Pacer,
     classify,
     retrying,
+    stable_key,
     target_address,
 )
 from bot.transports.discord.commands import (
@@ -71,6 +73,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+COMMANDS_DIGEST = "discord_commands"  # what `sync_commands` last published (its digest)
 
 THREAD_NAME_MAX = 100
 # discord.py retries these statuses itself (five tries, with sleeps) before raising
@@ -151,7 +155,9 @@ class DiscordTransport:
         if settings.discord_gateway_url:  # tests: a loopback fake of the gateway
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
         options: dict[str, Any] = {
-            "intents": discord.Intents.default(),  # no privileged intent (no message content)
+            # interactions need no intent; `guilds` keeps the channel and thread caches.
+            # Nothing else: no messages, members, presences, reactions, typing or voice
+            "intents": discord.Intents(guilds=True),
             "allowed_mentions": NO_MENTIONS,
             "max_ratelimit_timeout": 30.0,  # a longer 429 wait comes back as RateLimited
         }
@@ -237,9 +243,31 @@ class DiscordTransport:
             await asyncio.sleep(delay)
             delay = min(60.0, delay * 2)
 
-    async def sync_commands(self) -> None:
+    async def commands_digest(self) -> str:
+        """A digest of what `sync_commands` would publish: the commands as Discord gets
+        them (translations included), the application and the dev guild."""
+        translator = self.tree.translator
+        payload = [
+            await c.get_translated_payload(self.tree, translator)
+            if translator
+            else c.to_dict(self.tree)
+            for c in self.tree.get_commands()
+        ]
+        return stable_key(
+            json.dumps(payload, sort_keys=True, default=str),
+            str(self.client.application_id),
+            str(self.settings.discord_dev_guild or ""),
+        )
+
+    async def sync_commands(self, *, force: bool = False) -> None:
         """Publish the slash commands: globally (Discord can take up to an hour to show
-        changes everywhere) and, when DISCORD_DEV_GUILD is set, to that guild at once."""
+        changes everywhere) and, when DISCORD_DEV_GUILD is set, to that guild at once.
+        Only when they changed since the last publication (Discord rate-limits it);
+        `force`: whatever was published before."""
+        digest = await self.commands_digest()
+        if not force and await self.core.remembered(COMMANDS_DIGEST) == digest:
+            logger.info("discord: slash commands unchanged since they were published")
+            return
         try:
             synced = await self.tree.sync()
             logger.info("discord: %d global command(s) synced", len(synced))
@@ -249,6 +277,7 @@ class DiscordTransport:
                 self.tree.copy_global_to(guild=guild)
                 synced = await self.tree.sync(guild=guild)
                 logger.info("discord: %d command(s) synced to guild %s", len(synced), guild_id)
+            await self.core.remember(COMMANDS_DIGEST, digest)
         except discord.Forbidden:
             logger.error(
                 "discord: not allowed to publish slash commands; invite the bot with the "
