@@ -158,7 +158,7 @@ def delivered(fake: FakeSlack) -> dict[tuple[str, str], int]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    fake = FakeSlack()
+    fake = FakeSlack(tokens={"xoxb-faults-bench": "T1"})  # the token the fake issued
     await fake.start()
     with tempfile.TemporaryDirectory(prefix="gw-faults-") as tmp:
         folder = Path(tmp)

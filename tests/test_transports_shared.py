@@ -55,6 +55,14 @@ def test_targets_are_read_once_as_addresses_of_the_platform() -> None:
             True,
         ),
         ({"status": 400}, "P refused the message (400)", False, None, False),
+        ({"status": 401}, "P refused the bot's token (401): fix it", False, None, False),
+        (
+            {"status": 200, "code": "token_revoked"},
+            "P refused the bot's token (token_revoked): fix it",
+            False,
+            None,
+            False,
+        ),
         (
             {"status": 200, "code": "msg_too_long"},
             "P refused the message (msg_too_long)",
@@ -76,7 +84,7 @@ def test_one_rule_sorts_every_failure(
 ) -> None:
     status = kwargs.pop("status")
     failure = classify("P", status, **kwargs)  # type: ignore[arg-type]
-    refused = "refused" in reason  # the message itself: to the dead letters, not retried
+    refused = "refused the message" in reason  # to the dead letters, not retried
     assert failure == Failure(
         reason, permanent=permanent, retry_after=retry_after, again=again, refused=refused
     )

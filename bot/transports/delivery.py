@@ -43,6 +43,10 @@ NETWORK_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError, OSError, Tim
 TRANSIENT_CODES = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
+# the bot's credentials were refused: no message is at fault, every one waits for the fix
+CREDENTIAL_CODES = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 
 def target_address(target: str, platform: str) -> ChannelAddress:
@@ -124,6 +128,8 @@ def classify(
     if status == 429:
         wait = 1.0 if retry_after is None else retry_after
         return Failure(f"rate limited for {wait:.0f}s", retry_after=wait)
+    if status == 401 or code in CREDENTIAL_CODES:
+        return Failure(f"{platform} refused the bot's token ({code or status}): fix it")
     if 500 <= status < 600 or code in TRANSIENT_CODES:
         return Failure(f"{platform} server error ({code or status})", again=not retried)
     return Failure(f"{platform} refused the message ({code or status})", refused=True)

@@ -190,3 +190,15 @@ async def test_the_dead_letters_command(env: Env, tmp_path: Path) -> None:
     assert len(env.fake.messages["C1"]) == 1
     assert cli("list").stdout.strip() == "no dead letters"
     assert cli("drop").stdout.strip() == "0 dead letter(s) dropped"
+
+
+async def test_a_refused_token_holds_alerts_instead_of_dropping_them(
+    env: Env, tmp_path: Path
+) -> None:
+    await alerts(env, tmp_path, ["C1"], 1)
+    env.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "token_revoked"})
+    await env.app.deliver_pending()
+    assert await env.app.store.retries.dead_count() == 0  # no message is at fault
+    assert await env.app.store.retries.waiting("slack") == 1
+    await env.app.deliver_pending(retries_within=2)  # the token works again
+    assert len(env.fake.messages["C1"]) == 1
