@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 # dropped), False to leave it pending; raises DeliveryError when the platform failed.
 SendFn = Callable[[Mapping[str, str]], Awaitable[bool]]
 
-_META = ("tries", "since", "queued")  # what deferring adds to an entry's fields
+_META = ("tries", "since", "queued", "behind")  # what deferring adds to an entry's fields
 LATENCY = "alert_delivery"  # the histogram of queued → delivered (`bot.store.stats`)
 
 
@@ -75,12 +75,14 @@ class Deliverer(StreamWorker):
     channels_at_once: int = 32
     rate_per_s: float = 25.0
     queue_max: int = 20
+    pace_s: float = 0.0  # the channel's pacing (seconds between posts), when it has one
     rng: random.Random = field(default_factory=random.Random)
     _queues: dict[str, deque[Entry]] = field(default_factory=dict, init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
     _inflight: set[str] = field(default_factory=set, init=False)
     _hold: dict[str, float] = field(default_factory=dict, init=False)  # channel → until
     _behind: dict[str, int] = field(default_factory=dict, init=False)  # deferred behind it
+    _waiting: dict[str, int] = field(default_factory=dict, init=False)  # in Redis, by channel
     _finished: int = field(default=0, init=False)
     _last_reclaim: float = field(default=0.0, init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
@@ -147,15 +149,26 @@ class Deliverer(StreamWorker):
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.channels_at_once)
             self._rate = RateLimit(self.rate_per_s)
+        # decided for the whole batch before anything is awaited (a channel's task must
+        # not empty its queue midway, or a later entry would pass an earlier deferred one)
+        later: list[tuple[str, str, Mapping[str, str], float]] = []
         for eid, fields in entries:
             if eid in self._inflight:
                 continue
             channel = fields.get("channel", "")
             queue = self._queues.setdefault(channel, deque())
+            returning = bool(fields.get("behind"))  # a deferred one back, in stream order
+            if returning:
+                self._waiting[channel] = max(0, self._waiting.get(channel, 0) - 1)
+            # a new entry goes behind the channel's earlier ones still waiting in Redis
+            behind_others = not returning and self._waiting.get(channel, 0) > 0
             held = self._hold.get(channel, 0.0)
-            if held > time.time() or len(queue) >= self.queue_max:
-                # behind a failure, or a long queue: wait in Redis, in order
-                await self._defer_behind(channel, eid, fields, max(held, time.time()))
+            if held > time.time() or len(queue) >= self.queue_max or behind_others:
+                # behind a failure, or a long queue (then until the queue has gone out at
+                # the channel's pace), or behind deferred ones: wait in Redis, in order
+                drained = time.time() + len(queue) * self.pace_s
+                later.append((channel, eid, fields, max(held, drained)))
+                self._waiting[channel] = self._waiting.get(channel, 0) + 1
                 continue
             self._inflight.add(eid)
             queue.append((eid, fields))
@@ -163,6 +176,8 @@ class Deliverer(StreamWorker):
                 self._tasks[channel] = asyncio.create_task(
                     self._serve(channel), name=f"{self.name}:{channel}"
                 )
+        for channel, eid, kept, due in later:
+            await self._defer_behind(channel, eid, kept, due)
 
     async def _serve(self, channel: str) -> None:
         queue = self._queues[channel]
@@ -181,6 +196,7 @@ class Deliverer(StreamWorker):
     async def _one(self, channel: str, eid: str, fields: Mapping[str, str]) -> None:
         assert self.send is not None and self._slots is not None and self._rate is not None
         if self._hold.get(channel, 0.0) > time.time():  # an earlier entry just failed
+            self._waiting[channel] = self._waiting.get(channel, 0) + 1
             await self._defer_behind(channel, eid, fields, self._hold[channel])
             return
         try:
@@ -228,6 +244,7 @@ class Deliverer(StreamWorker):
         due = now + wait
         self._hold[channel] = due
         self._behind[channel] = 0
+        self._waiting[channel] = self._waiting.get(channel, 0) + 1
         logger.warning(
             "%s: %s not delivered (%s, try %d); next try in %.1fs",
             self.name,
@@ -250,8 +267,11 @@ class Deliverer(StreamWorker):
         await self._defer(eid, kept, due + behind * 0.001)
 
     async def _defer(self, eid: str, fields: Mapping[str, str], due: float) -> None:
+        """Into the retry set until `due`; marked, so that when it comes back the
+        channel's count of entries waiting in Redis (`_waiting`) goes down."""
         assert self.retries is not None
-        kept = {"queued": f"{_id_time(eid):.3f}", **fields}  # the first queueing stays
+        # the first queueing stays (for the latency histogram)
+        kept = {"queued": f"{_id_time(eid):.3f}", **fields, "behind": "1"}
         await self.retries.defer(self.platform, self.group, eid, kept, due)
 
     async def _dead(self, eid: str, fields: Mapping[str, str], reason: str) -> None:

@@ -118,6 +118,9 @@ class Pipeline:
                 rate_per_s=rate,
                 # unpaced, a channel's queue drains at once: no need to wait in Redis
                 queue_max=20 if rate else 10 * self.read_count,
+                pace_s=float(
+                    getattr(getattr(self.transports[platform], "pacer", None), "interval", 0.0)
+                ),
             )
 
     @property

@@ -202,3 +202,20 @@ async def test_a_refused_token_holds_alerts_instead_of_dropping_them(
     assert await env.app.store.retries.waiting("slack") == 1
     await env.app.deliver_pending(retries_within=2)  # the token works again
     assert len(env.fake.messages["C1"]) == 1
+
+
+async def test_a_long_queue_waits_in_redis_at_the_channels_pace(env: Env, tmp_path: Path) -> None:
+    titles = await alerts(env, tmp_path, ["C1"], 5)
+    worker = env.app.pipeline.workers["deliver:slack"]
+    assert isinstance(worker, Deliverer)
+    worker.queue_max, worker.pace_s = 2, 0.5  # a channel paced at one post per 0.5 s
+    before = time.time()
+    await worker.run_once()
+    assert posted_titles(env.fake, "C1", titles) == titles[:2]  # what fits the queue
+    assert await env.app.store.retries.waiting("slack") == 3  # the rest, in Redis ...
+    due = await env.app.store.retries.next_due("slack")
+    assert due is not None and due >= before + 0.9  # ... until the queue has gone out
+    assert await worker.pending() == 0
+    await env.app.deliver_pending(retries_within=10)
+    assert posted_titles(env.fake, "C1", titles) == titles  # all of them, in order
+    assert await env.app.store.retries.waiting("slack") == 0
