@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,11 +114,26 @@ def fast_path_words_per_s(articles: list[dict[str, str]], seconds: float = 4.0) 
 
 
 # ------------------------------------------------------------------ processes
-def tree_rss_kb(root: int) -> tuple[int, int, int]:
+def redis_pids(data_dir: Path) -> list[int]:
+    """The embedded redis-server of `data_dir`: it runs daemonized, outside `run`'s tree."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "redis-server" in cmdline and str(data_dir) in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def tree_rss_kb(root: int, extra: Sequence[int] = ()) -> tuple[int, int, int]:
     """(RSS, PSS of the process tree without redis-server, RSS of redis-server) in kB.
-    PSS counts the pages the processes share (libraries, the interpreter) once."""
+    PSS counts the pages the processes share (libraries, the interpreter) once. `extra`:
+    redis-server processes outside the tree."""
     own = pss = redis = 0
-    todo = [root]
+    todo = [root, *extra]
     while todo:
         pid = todo.pop()
         try:
@@ -139,12 +155,13 @@ def tree_rss_kb(root: int) -> tuple[int, int, int]:
     return own, pss, redis
 
 
-def tree_cpu_s(root: int) -> dict[str, float]:
+def tree_cpu_s(root: int, extra: Sequence[int] = ()) -> dict[str, float]:
     """CPU seconds (user + system) so far of the run process itself, of redis-server and
-    of every other process of the tree (the enrichment children), by those three names."""
+    of every other process of the tree (the enrichment children), by those three names.
+    `extra`: redis-server processes outside the tree."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"run": 0.0, "redis": 0.0, "children": 0.0}
-    todo = [root]
+    todo = [root, *extra]
     while todo:
         pid = todo.pop()
         try:
@@ -337,7 +354,7 @@ async def ramp(args: argparse.Namespace) -> None:
 
         async def sample() -> None:
             while True:
-                now = tree_rss_kb(proc.pid)
+                now = tree_rss_kb(proc.pid, redis_pids(data_dir))
                 peak[:] = [max(a, b) for a, b in zip(peak, now, strict=True)]
                 await asyncio.sleep(0.2)
 
@@ -368,11 +385,11 @@ async def ramp(args: argparse.Namespace) -> None:
                     step = Step(rate)
                     n = int(rate * args.step)
                     peak[:] = [0, 0, 0]
-                    cpu_before = tree_cpu_s(proc.pid)
+                    cpu_before = tree_cpu_s(proc.pid, redis_pids(data_dir))
                     await post_step(http, base + "/v1/articles", step, articles[offset:], args.step)
                     offset += n
                     await measure(store, step, proc.pid, args.drain)
-                    cpu_after = tree_cpu_s(proc.pid)
+                    cpu_after = tree_cpu_s(proc.pid, redis_pids(data_dir))
                     step.cpu_ms = {
                         kind: 1000 * (cpu_after[kind] - cpu_before[kind]) / max(1, n)
                         for kind in cpu_after
