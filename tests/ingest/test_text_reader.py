@@ -174,3 +174,24 @@ def test_title_helpers() -> None:
 def test_reject_title_only(tmp_path: Path) -> None:
     assert "no article text" in rejected(write(tmp_path / "t.txt", "Only a title\n")).reason
     assert "no article text" in rejected(write(tmp_path / "j.txt", "Passer au contenu\n")).reason
+
+
+def test_txt_section_labels_and_update_stamps_above_the_headline_are_skipped(
+    tmp_path: Path,
+) -> None:
+    text = "date 2024-02-07\nActualité\nBoeing : quatre boulons manquaient\n\nLe corps.\n"
+    a = article(write(tmp_path / "label.txt", text))
+    assert a.title == "Boeing : quatre boulons manquaient" and a.text == "Le corps."
+    text = (
+        "Updated February 23rd, 2024 at 9:12 am\n"
+        "Google pauses Gemini's pictures of people\n\n"
+        "Published in 2019, the report was updated at 10:30 on Friday.\n"
+    )
+    b = article(write(tmp_path / "stamp.txt", text))
+    assert b.title == "Google pauses Gemini's pictures of people"
+    assert b.text.startswith("Published in 2019")  # in the body it is a sentence, kept
+    # "Mis à jour" in French, and a title that merely starts like a label stays
+    d = article(
+        write(tmp_path / "fr.txt", "Mis à jour le 5 mars 2024 à 10h12\nTech : la fin\n\nx y.\n")
+    )
+    assert d.title == "Tech : la fin"

@@ -49,6 +49,23 @@ _SKIP_LINKS: Final = frozenset(
         "menu",
     }
 )
+# a page's section label above the headline ("Actualité", "Tech"), never a title itself
+_SECTION_LABELS: Final = frozenset(
+    {
+        "actualité", "actualités", "actu", "à la une", "en direct", "direct", "dépêche",
+        "brève", "brèves", "économie", "éco", "tech", "technologie", "technologies",
+        "numérique", "international", "monde", "france", "europe", "politique", "société",
+        "culture", "sport", "sports", "sciences", "opinion", "analyse", "exclusif", "news",
+        "latest", "breaking", "breaking news", "world", "business", "technology", "markets",
+        "analysis", "exclusive", "live", "top stories",
+    }
+)  # fmt: skip
+# "Updated February 23rd, 2024 at 9:12 am", "Mis à jour le 5 mars 2024 à 10h12": a stamp
+_STAMP_RE: Final = re.compile(
+    r"^(last\s+)?(updated|published|posted|modified|mis\s+à\s+jour|publié|modifié|"
+    r"actualisé)\b.{0,100}(\d{4}|\d{1,2}\s*[:h]\s*\d{2})",
+    re.IGNORECASE,
+)
 _SCREENSHOT_RE: Final = re.compile(
     r"^(capture d['’]\s?[ée]cran|screenshot|screen shot|screen capture)\b", re.IGNORECASE
 )
@@ -105,6 +122,16 @@ def _is_junk_line(line: str) -> bool:
     if _SCREENSHOT_RE.match(folded) and len(folded) <= 120:
         return True
     return bool(_PHOTO_CAPTION_RE.match(line.strip()))
+
+
+def _is_above_headline(line: str, after: list[str]) -> bool:
+    """What pages put above a headline and copies keep: a section label ("Actualité")
+    or an update stamp ("Updated February 23rd, 2024 at 9:12 am"), with a line after it.
+    Only looked for before the title: in the body such lines may be sentences."""
+    if not any(x.strip() for x in after):
+        return False
+    folded = line.strip().strip("*_#>|: ").strip().casefold()
+    return folded in _SECTION_LABELS or (len(folded) <= 120 and bool(_STAMP_RE.match(folded)))
 
 
 def _strip_inline_markdown(line: str) -> str:
@@ -174,6 +201,8 @@ def split_title_body(text: str, meta: ArticleMeta, *, markdown: bool) -> tuple[s
         if not line.strip() or _is_junk_line(line):
             continue
         following = lines[index] if index < len(lines) else ""
+        if title is None and _is_above_headline(line, lines[index:]):
+            continue
         if title is not None:
             heading = _clean_heading(line, markdown=markdown)
             if normalise_for_hash(heading) != normalise_for_hash(title):
