@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -36,6 +35,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.procs import bot_env, free_port  # noqa: E402
 from bot.ops.embedded import find_redis_server  # noqa: E402
 from tests.slack_fake import FakeSlack  # noqa: E402
 
@@ -46,12 +46,6 @@ BODY = (
     "La start-up xAI d'Elon Musk a publié les poids de Grok-1 sous licence Apache 2.0. "
     "Le modèle compte 314 milliards de paramètres. "
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Redis:
@@ -93,14 +87,8 @@ class Redis:
         self.proc.wait()
 
 
-def bot_env(redis: Redis, fake: FakeSlack, data: Path, api_port: int) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GROKWATCH_", "DISCORD", "SLACK", "REDIS_URL"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT),
+def run_env(redis: Redis, fake: FakeSlack, data: Path, api_port: int) -> dict[str, str]:
+    return bot_env(
         REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
         GROKWATCH_DATA_DIR=str(data),
         GROKWATCH_API_TOKEN=TOKEN,
@@ -116,7 +104,6 @@ def bot_env(redis: Redis, fake: FakeSlack, data: Path, api_port: int) -> dict[st
         GROKWATCH_RECLAIM_IDLE_MS="3000",
         GROKWATCH_ENRICH_PROCESSES="0",
     )
-    return env
 
 
 def start_run(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -165,7 +152,7 @@ async def main(args: argparse.Namespace) -> None:
         redis = Redis(folder)
         redis.start()
         api_port = free_port()
-        env = bot_env(redis, fake, folder / "data", api_port)
+        env = run_env(redis, fake, folder / "data", api_port)
         for channel in CHANNELS:
             subprocess.run(  # noqa: ASYNC221
                 [sys.executable, "-m", "bot.cli", "say", "/grok track Grok", "--channel",

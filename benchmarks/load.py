@@ -26,7 +26,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.procs import bot_env, free_port, redis_pids, tree_pids  # noqa: E402
 from bot.ingest.readers import CORPUS_DIR, read_paths  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.keys import G_ENRICH  # noqa: E402
@@ -114,32 +114,14 @@ def fast_path_words_per_s(articles: list[dict[str, str]], seconds: float = 4.0) 
 
 
 # ------------------------------------------------------------------ processes
-def redis_pids(data_dir: Path) -> list[int]:
-    """The embedded redis-server of `data_dir`: it runs daemonized, outside `run`'s tree."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if "redis-server" in cmdline and str(data_dir) in cmdline:
-                found.append(int(entry.name))
-    return found
-
-
 def tree_rss_kb(root: int, extra: Sequence[int] = ()) -> tuple[int, int, int]:
     """(RSS, PSS of the process tree without redis-server, RSS of redis-server) in kB.
     PSS counts the pages the processes share (libraries, the interpreter) once. `extra`:
     redis-server processes outside the tree."""
     own = pss = redis = 0
-    todo = [root, *extra]
-    while todo:
-        pid = todo.pop()
+    for pid in tree_pids(root, extra):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
@@ -161,13 +143,9 @@ def tree_cpu_s(root: int, extra: Sequence[int] = ()) -> dict[str, float]:
     `extra`: redis-server processes outside the tree."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"run": 0.0, "redis": 0.0, "children": 0.0}
-    todo = [root, *extra]
-    while todo:
-        pid = todo.pop()
+    for pid in tree_pids(root, extra):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
             continue
         name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
@@ -178,22 +156,10 @@ def tree_cpu_s(root: int, extra: Sequence[int] = ()) -> dict[str, float]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def run_env(
     data_dir: Path, port: int, enrich_processes: int | None, analyze_processes: int | None
 ) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GROKWATCH_", "DISCORD", "SLACK", "REDIS_URL"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT),
+    env = bot_env(
         GROKWATCH_DATA_DIR=str(data_dir),
         GROKWATCH_API_TOKEN=TOKEN,
         GROKWATCH_API_PORT=str(port),

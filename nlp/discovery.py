@@ -31,6 +31,7 @@ from typing import Any, Final, cast
 from spacy.language import Language
 
 from .catalog import Catalog
+from .dates import CALENDAR_WORDS
 from .text import fold, sentence_starts, slugify
 
 logger = logging.getLogger(__name__)
@@ -75,51 +76,7 @@ _CREDIT: Final = re.compile(
     re.IGNORECASE,
 )
 _DIGITS: Final = re.compile(r"\d")
-_MONTHS: Final = frozenset(
-    [
-        "janvier",
-        "février",
-        "fevrier",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "aout",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-        "decembre",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
+_MONTHS: Final = CALENDAR_WORDS  # a name with a month or weekday in it is a date
 # Capitalised terms of the story that are not names.
 _GENERIC: Final = frozenset(
     [

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import AsyncIterator
 
-import httpcore
 import pytest
 
 from bot.ingest.fetch import (
@@ -20,28 +19,9 @@ from bot.ingest.fetch import (
     SafeFetcher,
     address_problem,
 )
-from tests.web_fake import FakeWeb
+from tests.web_fake import FakeWeb, Recorder
 
 LOOPBACK = ["127.0.0.1/32"]
-
-
-class Recorder(httpcore.AsyncNetworkBackend):
-    """A network under the address guard that records each connection asked of it and
-    opens none (nothing is sent)."""
-
-    def __init__(self) -> None:
-        self.connects: list[tuple[str, int]] = []
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: object = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.connects.append((host, port))
-        raise httpcore.ConnectError("recorded, not connected")
 
 
 @pytest.fixture

@@ -17,14 +17,13 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpcore
 import pytest
 from aiohttp import web
 
 from bot.ingest.fetch import BlockedURL, FetchError, FetchPolicy, SafeFetcher
 from bot.ingest.web import WebReader, parse_feed
 from handlers.model import RawArticle, Rejected
-from tests.web_fake import FakeWeb
+from tests.web_fake import FakeWeb, Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = ["127.0.0.1/32"]
@@ -227,22 +226,6 @@ async def test_a_second_host_on_the_same_address_gets_its_own_tls_check(certs: P
 
 
 # ------------------------------------------------------------------ addresses
-class Recorder(httpcore.AsyncNetworkBackend):
-    """A network that records the connections asked of it and opens none."""
-
-    def __init__(self) -> None:
-        self.connects: list[str] = []
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: object = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.connects.append(host)
-        raise httpcore.ConnectError("recorded, not connected")
 
 
 @pytest.mark.parametrize(

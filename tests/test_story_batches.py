@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.ingest.readers import CORPUS_DIR, read_paths
@@ -39,10 +41,12 @@ def partition(stories: dict[str, str]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
-async def assign_all(
+@asynccontextmanager
+async def analysed(
     settings: Settings, analyzer: Analyzer, catalog: Catalog, items: list[RawArticle], size: int
-) -> dict[str, str]:
-    """Ingest `items`, analyse them `size` at a time; article id → story id."""
+) -> AsyncIterator[tuple[Store, Pipeline, list[str]]]:
+    """A store of its own with `items` ingested and analysed `size` at a time: the store,
+    its pipeline and the articles' ids."""
     store = await Store.connect(
         redis_url=settings.redis_url,
         data_dir=settings.data_dir,
@@ -53,10 +57,18 @@ async def assign_all(
         ids = [(await store.articles.add(item))[1] for item in items]
         pipeline = Pipeline(store, analyzer, catalog, batch_size=size)
         await pipeline.drain(["analyze"])
-        records = await store.articles.load_many(ids)
-        return {r.id: r.story or "" for r in records if r is not None}
+        yield store, pipeline, ids
     finally:
         await store.close()
+
+
+async def assign_all(
+    settings: Settings, analyzer: Analyzer, catalog: Catalog, items: list[RawArticle], size: int
+) -> dict[str, str]:
+    """Ingest `items`, analyse them `size` at a time; article id → story id."""
+    async with analysed(settings, analyzer, catalog, items, size) as (store, _, ids):
+        records = await store.articles.load_many(ids)
+        return {r.id: r.story or "" for r in records if r is not None}
 
 
 async def test_batched_assignment_equals_one_by_one(
@@ -78,17 +90,8 @@ async def test_batched_assignment_equals_one_by_one(
 async def test_a_replayed_batch_keeps_its_stories(
     settings: Settings, analyzer: Analyzer, catalog: Catalog, seeds: list[Path]
 ) -> None:
-    store = await Store.connect(
-        redis_url=settings.redis_url,
-        data_dir=settings.data_dir,
-        key_prefix="t" + uuid.uuid4().hex[:12],
-    )
-    try:
-        await store.check_schema()
-        items = corpus(seeds)
-        ids = [(await store.articles.add(item))[1] for item in items]
-        pipeline = Pipeline(store, analyzer, catalog, batch_size=len(items))
-        await pipeline.drain(["analyze"])
+    items = corpus(seeds)
+    async with analysed(settings, analyzer, catalog, items, len(items)) as (store, pipeline, ids):
         before = {r.id: r.story for r in await store.articles.load_many(ids) if r}
         sizes = dict(await store.client.zrange(store.keys.stories, 0, -1, withscores=True))
         # a crash after the writes, before the acknowledgement: the batch runs again
@@ -98,5 +101,3 @@ async def test_a_replayed_batch_keeps_its_stories(
         assert after == before
         again = dict(await store.client.zrange(store.keys.stories, 0, -1, withscores=True))
         assert again == sizes and sum(sizes.values()) == len(items)
-    finally:
-        await store.close()

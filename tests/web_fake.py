@@ -8,6 +8,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
+import httpcore
 from aiohttp import web
 
 
@@ -77,3 +78,22 @@ class FakeWeb:
             return resp
         headers["Content-Type"] = route.content_type
         return web.Response(status=route.status, body=route.body, headers=headers)
+
+
+class Recorder(httpcore.AsyncNetworkBackend):
+    """A network under the address guard that records each connection asked of it and
+    opens none (nothing is sent)."""
+
+    def __init__(self) -> None:
+        self.connects: list[tuple[str, int]] = []
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.AsyncNetworkStream:
+        self.connects.append((host, port))
+        raise httpcore.ConnectError("recorded, not connected")

@@ -94,22 +94,23 @@ class StoryAssigner:
             batch = _Batch(index)
             assigned: list[tuple[ArticleRecord, str, str]] = []
             for i, rec in enumerate(todo):
+                mine = entity_weights(rec.entities)
                 story = (
                     self._near_duplicate(rec, stored[i], batch.near(signatures[i]))
-                    or self._same_event(rec, events[i], batch)
+                    or self._same_event(rec, mine, events[i], batch)
                     or "s-" + rec.id
                 )
                 if story == "s-" + rec.id:
                     logger.info("article %s opens story %s", rec.id, story)
                 rec.story = story
-                batch.add(rec, signatures[i], entity_weights(rec.entities), story)
+                batch.add(rec, signatures[i], mine, story)
                 assigned.append((rec, story, rec.title))
             await index.remember_many(
                 [(rec.id, sig) for rec, sig in zip(todo, signatures, strict=True)]
             )
             await self.store.stories.add_articles(assigned)
-            for rec in todo:
-                self._keep(rec.id, entity_weights(rec.entities), rec.story or "")
+            for aid, (w, story) in batch.assigned.items():  # stored: now true to keep
+                self._keep(aid, w, story)
         return [rec.story or "" for rec in recs]
 
     def _near_duplicate(
@@ -167,13 +168,16 @@ class StoryAssigner:
         return out
 
     def _same_event(
-        self, rec: ArticleRecord, candidates: Sequence[str], batch: _Batch
+        self,
+        rec: ArticleRecord,
+        mine: dict[str, float],
+        candidates: Sequence[str],
+        batch: _Batch,
     ) -> str | None:
         """The story of the candidate whose entities overlap `rec`'s the most (≥
         SAME_EVENT): stored ones from the cache, earlier ones of the batch as assigned."""
         if not candidates:
             return None
-        mine = entity_weights(rec.entities)
         best: tuple[float, str] | None = None
         for aid in candidates:
             known = batch.assigned.get(aid) or self._known.get(aid)

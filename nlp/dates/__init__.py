@@ -40,7 +40,7 @@ the calendar), :mod:`.rules` (the grammar of each language), :mod:`.find` (the p
 """
 
 from .find import find_dates
-from .lexicon import MONTH_NAMES
+from .lexicon import CALENDAR_WORDS, MONTH_NAMES
 from .mention import DateMention, Part, Precision
 
-__all__ = ["MONTH_NAMES", "DateMention", "Part", "Precision", "find_dates"]
+__all__ = ["CALENDAR_WORDS", "MONTH_NAMES", "DateMention", "Part", "Precision", "find_dates"]

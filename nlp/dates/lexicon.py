@@ -58,6 +58,8 @@ FR_WEEKDAYS: Final[dict[str, int]] = {
 EN_WEEKDAYS: Final[dict[str, int]] = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 MONTH_NAMES: Final = frozenset(FR_MONTHS) | frozenset(EN_MONTHS)
 """The French and English month names, folded ("fevrier", "march")."""
+CALENDAR_WORDS: Final = MONTH_NAMES | frozenset(FR_WEEKDAYS) | frozenset(EN_WEEKDAYS)
+"""Month and weekday names, folded: capitalised in English, never a name."""
 
 FR_NUMBERS: Final[dict[str, int]] = {
     "un": 1,
