@@ -1,4 +1,4 @@
-"""Feeds: /grok feeds add URL, /grok feeds remove URL, /grok feeds list."""
+"""Feeds: /grok feeds add|remove|follow|unfollow URL, /grok feeds list."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from handlers.texts import t
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = ("add", "remove", "list")
+ACTIONS = ("add", "remove", "list", "follow", "unfollow")
 
 
 def _when(dt: datetime | None) -> str:
@@ -41,6 +41,8 @@ def _feed_field(feed: FeedInfo, lang: str) -> Field:
             next=_when(feed.next_poll),
         ),
     ]
+    if feed.every_item:
+        lines.append(t(lang, "feed_every_item"))
     if feed.last_error:
         lines.append(t(lang, "feed_last_error", error=defang(clip(feed.last_error, 200))))
     return Field(defang(clip(feed.title or feed.url, 100)), "\n".join(lines))
@@ -50,22 +52,23 @@ def _feed_field(feed: FeedInfo, lang: str) -> Field:
     "feeds",
     Param(
         "action",
-        "add, remove or list (the default)",
+        "add, remove, list (the default), follow (post every new item) or unfollow",
         kind="choice",
         required=False,
         choices=ACTIONS,
         positional=True,
-        description_fr="add (ajouter), remove (retirer) ou list (lister, par défaut)",
+        description_fr="add (ajouter), remove (retirer), list (lister, par défaut), "
+        "follow (publier chaque article) ou unfollow",
     ),
     Param(
         "url",
-        "the feed's address (RSS or Atom), for add and remove",
+        "the feed's address (RSS or Atom), for add, remove, follow and unfollow",
         required=False,
         rest=True,
-        description_fr="l'adresse du flux (RSS ou Atom), pour add et remove",
+        description_fr="l'adresse du flux (RSS ou Atom), pour add, remove, follow et unfollow",
     ),
-    manage_when={"action": ("add", "remove")},  # listing is open to everyone
-    help_fr="Les flux RSS/Atom suivis pour ce salon : ajouter, retirer, lister.",
+    manage_when={"action": ("add", "remove", "follow", "unfollow")},  # listing is open to everyone
+    help_fr="Les flux RSS/Atom suivis pour ce salon : ajouter, retirer, lister, tout publier.",
 )
 async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
     """The RSS/Atom feeds this channel added: `/grok feeds add URL`, `remove URL`, `list`.
@@ -73,6 +76,9 @@ async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
     The bot polls each feed on its own; new articles alert the channels that track what
     they mention. A new feed's existing items are indexed without alerts. A feed that
     keeps failing is paused with a notice here; adding it again resumes it.
+    `follow URL` posts every new item of the feed here, whatever it mentions (what
+    Slack's /feed and RSS bots do; the filters of `/grok settings` still apply);
+    `unfollow URL` goes back to matches only.
     """
     if ctx.feeds is None:
         return Reply.error(t(req.lang, "feeds_unavailable"))
@@ -89,6 +95,13 @@ async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
         )
     if not url:
         return Reply.error(t(req.lang, "feeds_need_url", action=action))
+    if action == "unfollow":
+        changed = await ctx.feeds.follow_feed(url, req.where, on=False)
+        if changed is None:
+            return Reply.error(t(req.lang, "feeds_not_found", url=url))
+        return Reply(
+            text=t(req.lang, "feeds_unfollowed" if changed else "feeds_not_following", url=url)
+        )
     if action == "remove":
         if await ctx.feeds.remove_feed(url, req.where):
             logger.info("%s removed feed %s in %s", req.user, url, req.channel)
@@ -98,9 +111,19 @@ async def feeds(ctx: HandlerContext, req: CommandRequest) -> Reply:
     if not change.ok:
         return Reply.error(t(req.lang, "feeds_refused", url=url, error=defang(change.error)))
     logger.info("%s added feed %s in %s (%s)", req.user, url, req.channel, change.status)
-    key = {"added": "feeds_added", "resumed": "feeds_resumed"}.get(change.status, "feeds_exists")
-    text = t(req.lang, key, url=url, n=change.indexed)
+    if action == "follow":
+        changed = await ctx.feeds.follow_feed(url, req.where, on=True)
+        if changed is None:  # not expected: the add above linked it
+            return Reply.error(t(req.lang, "feeds_not_found", url=url))
+        text = t(req.lang, "feeds_following" if changed else "feeds_already_following", url=url)
+    else:
+        key = {"added": "feeds_added", "resumed": "feeds_resumed"}.get(
+            change.status, "feeds_exists"
+        )
+        text = t(req.lang, key, url=url, n=change.indexed)
     if change.error:
         text += " " + t(req.lang, "feeds_first_poll_failed", error=defang(change.error))
+    if change.feed is not None and action == "follow":
+        change.feed.every_item = True
     fields = [_feed_field(change.feed, req.lang)] if change.feed else []
     return Reply(text=text, fields=fields)

@@ -429,6 +429,7 @@ class FeedInfo:
     next_poll: datetime | None = None
     articles: int = 0
     first_poll_done: bool = False
+    every_item: bool = False  # the channel asked gets every new item (`/grok feeds follow`)
 
 
 @dataclass(slots=True)

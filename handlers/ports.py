@@ -154,3 +154,8 @@ class FeedService(Protocol):
 
     async def feeds(self, channel: str | None = None) -> list[FeedInfo]:
         """The feeds a channel added."""
+
+    async def follow_feed(self, url: str, channel: str, *, on: bool = True) -> bool | None:
+        """Post every new item of a channel's feed there (on) or only its matches (off):
+        True if that changed, False if it was so already, None if the channel has no such
+        feed."""

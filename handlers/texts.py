@@ -211,6 +211,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This channel has no feed <{url}>. `/grok feeds list` shows its feeds.",
         "fr": "Ce salon n'a pas de flux <{url}>. `/grok feeds list` montre ses flux.",
     },
+    "feeds_following": {
+        "en": "Every new item of <{url}> will be posted here, whatever it mentions. "
+        "Items already in the feed are not posted. `/grok feeds unfollow {url}` stops it.",
+        "fr": "Chaque nouvel article de <{url}> sera publié ici, quoi qu'il mentionne. "
+        "Les articles déjà dans le flux ne le sont pas. `/grok feeds unfollow {url}` arrête.",
+    },
+    "feeds_already_following": {
+        "en": "Every new item of <{url}> is already posted here.",
+        "fr": "Chaque nouvel article de <{url}> est déjà publié ici.",
+    },
+    "feeds_unfollowed": {
+        "en": "New items of <{url}> are no longer all posted here; they alert only when they "
+        "mention what this channel tracks. The feed is still polled (`/grok feeds remove` drops it).",
+        "fr": "Les nouveaux articles de <{url}> ne sont plus tous publiés ici ; ils n'alertent "
+        "que s'ils mentionnent ce que suit ce salon. Le flux reste lu (`/grok feeds remove` le retire).",
+    },
+    "feeds_not_following": {
+        "en": "This channel does not get every item of <{url}>: only the ones that mention "
+        "what it tracks. `/grok feeds follow {url}` posts them all.",
+        "fr": "Ce salon ne reçoit pas tous les articles de <{url}>, seulement ceux qui "
+        "mentionnent ce qu'il suit. `/grok feeds follow {url}` les publie tous.",
+    },
+    "feed_every_item": {
+        "en": "every new item is posted here",
+        "fr": "chaque nouvel article est publié ici",
+    },
     "feed_state_ok": {"en": "active", "fr": "actif"},
     "feed_state_failing": {"en": "failing ({n} in a row)", "fr": "en échec ({n} de suite)"},
     "feed_state_paused": {

@@ -435,3 +435,65 @@ async def test_grok_ingest_url_fetches_a_page_safely(testbot: ChatBot, fake: Fak
     assert "1 duplicate" in again.text
     refused = await testbot.say("/grok ingest http://10.0.0.1/admin", channel=CHANNEL)
     assert refused.kind == "error" and "refused to fetch" in refused.text
+
+
+OTHER = (
+    "new-2",
+    "/2024/03/18/meteo",
+    "Mon, 18 Mar 2024 07:30:00 +0100",
+    "Le mistral souffle fort sur la vallée du Rhône",
+    "Des rafales de vent sont attendues toute la journée entre Lyon et Marseille.",
+)
+
+
+async def test_follow_posts_every_new_item_then_unfollow_goes_back_to_matches(
+    testbot: ChatBot, fake: FakeWeb
+) -> None:
+    url = fake.url("/all.xml")
+    fake.set("/all.xml", rss(fake, [BACKLOG]))
+    refused = await testbot.say(f"/grok feeds follow {url}", channel=CHANNEL, can_manage=False)
+    assert refused.kind == "error" and "manage" in refused.text
+    missing = await testbot.say(f"/grok feeds unfollow {url}", channel=CHANNEL)
+    assert missing.kind == "error" and "no feed" in missing.text
+    # this channel tracks nothing: following the feed (added on the way) posts its items
+    followed = await testbot.say(f"/grok feeds follow {url}", channel=CHANNEL)
+    assert followed.kind == "info" and "Every new item" in followed.text, followed.text
+    assert "every new item is posted here" in followed.as_text()
+    assert await settle(testbot) == ""  # the backlog is indexed, not posted
+    again = await testbot.say(f"/grok feeds follow {url}", channel=CHANNEL)
+    assert "already posted here" in again.text
+
+    fake.set("/all.xml", rss(fake, [OTHER, BACKLOG]))
+    await make_due(testbot, url)
+    assert await testbot.app.feeds.poll_due() == 1
+    shown = await settle(testbot)
+    assert shown.count("Le mistral souffle fort") == 1  # mentions nothing tracked
+    assert f"alert in {CHANNEL}" in shown
+    listed = await testbot.say("/grok feeds list", channel=CHANNEL, can_manage=False)
+    assert "every new item is posted here" in listed.as_text()
+    elsewhere = await testbot.say(f"/grok feeds follow {url}", channel="console:elsewhere")
+    assert elsewhere.kind == "info"  # another channel follows on its own
+    assert "every new item" not in (await testbot.say("/grok feeds list", channel=CHANNEL)).text
+
+    stopped = await testbot.say(f"/grok feeds unfollow {url}", channel=CHANNEL)
+    assert stopped.kind == "info" and "no longer" in stopped.text
+    assert (
+        "does not get every item"
+        in (await testbot.say(f"/grok feeds unfollow {url}", channel=CHANNEL)).text
+    )
+    fake.set("/all.xml", rss(fake, [FRESH, OTHER, BACKLOG]))
+    await make_due(testbot, url)
+    assert await testbot.app.feeds.poll_due() == 1
+    after = await settle(testbot)
+    # only the follower left gets the new item; this channel tracks nothing
+    assert after.count("xAI publie les poids de Grok-1") == 1
+    assert "alert in console:elsewhere" in after and f"alert in {CHANNEL}" not in after
+    assert (
+        "every new item is posted here"
+        not in (await testbot.say("/grok feeds list", channel=CHANNEL)).as_text()
+    )
+    # removing the feed also stops the other channel's every-item posts
+    assert (
+        await testbot.say(f"/grok feeds remove {url}", channel="console:elsewhere")
+    ).kind == "info"
+    assert await testbot.app.store.noise.following("console:elsewhere", [feed_id(url)]) == [False]

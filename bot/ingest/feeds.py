@@ -159,19 +159,35 @@ class FeedManager:
         removed, left = await self.repo.unlink(fid, channel)
         if not removed:
             return False
+        await self.store.noise.follow_feed(channel, fid, on=False)
         if not left:
             await self.repo.delete(fid)
         logger.info("feed %s removed by %s", url, channel)
         return True
 
     async def feeds(self, channel: str | None = None) -> list[FeedInfo]:
-        """The feeds a channel added (every feed when `channel` is None)."""
+        """The feeds a channel added (every feed when `channel` is None); for a channel,
+        whether it gets every new item of each."""
+        ids = await self.repo.ids(channel)
+        every = await self.store.noise.following(channel, ids) if channel else [False] * len(ids)
         out = []
-        for fid in await self.repo.ids(channel):
+        for fid, follows in zip(ids, every, strict=True):
             state = await self.repo.load(fid)
             if state is not None:
-                out.append(state.info())
+                info = state.info()
+                info.every_item = follows
+                out.append(info)
         return out
+
+    async def follow_feed(self, url: str, channel: str, *, on: bool = True) -> bool | None:
+        """Post every new item of the channel's feed `url` in it (on), or only the items
+        that mention what it tracks (off); None when the channel has no such feed."""
+        fid = feed_id(url.strip().strip("<>"))
+        if fid not in await self.repo.ids(channel):
+            return None
+        changed = await self.store.noise.follow_feed(channel, fid, on)
+        logger.info("feed %s: every item %s in %s", url, "on" if on else "off", channel)
+        return changed
 
     async def ensure_feeds(self, urls: Iterable[str], channel: str = "") -> int:
         """Add the configured feeds that are not there yet (polled by the scheduler, the
