@@ -96,7 +96,7 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
     else:
         _lists.move_to_end(key)
     ranker = _ranker(ctx)
-    reader = ctx.reader if ctx.reader is not None and ctx.reader.available() else None
+    reader = ctx.reader  # None unless GROKWATCH_LLM_URL is set
     ranked = ranker.rank(question, passages, limit=6 if reader else 3)
     if reader is not None and ranked and ranked[0][1] > 0:
         generated = await _generate(reader, question, lang, ranked, articles)
