@@ -232,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("-v", "--verbose", action="store_true", help="print the top answers")
     parser.add_argument("--set", choices=("sample", "heldout", "all"), default="all")
+    parser.add_argument("--llm-url", help="also score the generative reader at this API")
+    parser.add_argument("--llm-model", default="default", help="the model name to ask for")
     args = parser.parse_args(argv)
 
     catalog = Catalog.load()
@@ -254,6 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             chosen = [q for q in questions if q.split == split]
             tally, spent = evaluate(f"held-out {split}", chosen, passages, ours, args.verbose)
             summaries.append((f"held-out {split} ({len(chosen)} questions)", tally))
+            if args.llm_url:
+                from benchmarks.llm_reader import score
+
+                asked = [(q.question, q.lang, q.facts, q.unanswerable) for q in chosen]
+                right, fell, n = score(args.llm_url, args.llm_model, asked, passages, ours)
+                print(f"generative reader, {split}: right {right}/{n}, fell back {fell}/{n}")
             times.extend(spent)
 
     if args.set in ("sample", "all"):

@@ -137,6 +137,12 @@ class App:
             analyzer=self.analyzer,
             feeds=self.feeds,
         )
+        if s.llm_url:
+            from bot.reader import GenerativeReader
+
+            reader = GenerativeReader(s, self.store.stats)
+            self._stack.push_async_callback(reader.aclose)
+            self.context.reader = reader
         logger.info("ready: %s", self.redis_description)
 
     async def __aexit__(self, *exc: object) -> None:

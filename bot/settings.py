@@ -231,6 +231,39 @@ class Settings(BaseSettings):
     health_stage_grace: float = Field(default=120.0, gt=0)  # seconds without a stage heartbeat
     health_platform_grace: float = Field(default=120.0, gt=0)  # seconds a platform is offline
 
+    # /grok ask's optional generative reader: an OpenAI-compatible chat completions API
+    llm_url: str | None = Field(
+        default=None,
+        description="base URL of an OpenAI-compatible API (e.g. http://127.0.0.1:11434/v1); "
+        "unset: /grok ask answers extractively only",
+    )
+    llm_model: str | None = Field(default=None, validate_default=True)  # the served model
+    llm_api_key: SecretStr | None = None  # sent as a Bearer token, never logged
+    llm_timeout_s: float = Field(default=8.0, gt=0, le=60)  # inside the deferred-reply window
+    llm_max_passages: int = Field(default=6, ge=1, le=20)
+    llm_max_tokens: int = Field(default=300, ge=16, le=4096)
+    llm_breaker_failures: int = Field(default=3, ge=1)  # failures in a row before a pause
+    llm_breaker_pause_s: float = Field(default=60.0, ge=0)  # the LLM skipped this long
+
+    @field_validator("llm_url")
+    @classmethod
+    def _check_llm_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith(("http://", "https://")) or "://" not in value[:8]:
+            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:11434/v1)")
+        return value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _check_llm_model(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("llm_url") and not (value and value.strip()):
+            raise ValueError(
+                "GROKWATCH_LLM_URL is set: name the model too (e.g. llama3.1:8b for Ollama)"
+            )
+        return value.strip() if value else None
+
     @field_validator("ingest_dir")
     @classmethod
     def _check_ingest_dir(cls, value: Path | None) -> Path | None:

@@ -8,13 +8,15 @@ question type). When the best sentence does not answer well enough, the reply sa
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 
 from handlers.context import CommandRequest, HandlerContext
-from handlers.format import quote
+from handlers.format import day, outlet, quote
 from handlers.model import ArticleRecord
+from handlers.reader import AnswerReader, ReaderPassage
 from handlers.registry import Param, command
-from handlers.reply import Field, Reply
+from handlers.reply import Field, Reply, defang
 from handlers.story import Cites
 from handlers.texts import t
 from nlp.retrieval import Passage, Ranker, question_language, split_passages
@@ -94,7 +96,13 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
     else:
         _lists.move_to_end(key)
     ranker = _ranker(ctx)
-    ranked = ranker.rank(question, passages, limit=3)
+    reader = ctx.reader  # None unless GROKWATCH_LLM_URL is set
+    ranked = ranker.rank(question, passages, limit=6 if reader else 3)
+    if reader is not None and ranked and ranked[0][1] > 0:
+        generated = await _generate(reader, question, lang, ranked, articles)
+        if generated is not None:
+            return generated
+    ranked = ranked[:3]
     if not ranked or not ranker.answerable(ranked):
         return Reply(text=t(lang, "ask_none"), kind="info")
     cite = Cites()
@@ -111,4 +119,49 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
         title=t(lang, "ask_title") + f": {quote(question, 200)}",
         fields=fields,
         citations=cite.citations,
+    )
+
+
+_CITED = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+async def _generate(
+    reader: AnswerReader,
+    question: str,
+    lang: str,
+    ranked: list[tuple[Passage, float]],
+    articles: dict[str, ArticleRecord],
+) -> Reply | None:
+    """The generative reader's answer over the best passages, cited like the extractive
+    one (article links); a refusal as the extractive one; None: use the extractive answer."""
+    given: list[Passage] = []
+    for p, _ in ranked:
+        if all(p.sentence != q.sentence for q in given):
+            given.append(p)
+    shown = [
+        ReaderPassage(
+            p.text,
+            outlet(articles[p.article_id], lang),
+            day(articles[p.article_id].published_at, lang),
+        )
+        for p in given
+    ]
+    answer = await reader.read(question, lang, shown)
+    if answer is None:
+        return None
+    if answer.kind == "refusal":
+        return Reply(text=t(lang, "ask_none"), kind="info")
+    cite = Cites()
+
+    def renumber(m: re.Match[str]) -> str:
+        numbers = [int(n) for n in m.group(1).split(",")]
+        arts = dict.fromkeys(cite(articles[given[n - 1].article_id]) for n in numbers)
+        return "".join(f"[{a}]" for a in arts)
+
+    text = defang(_CITED.sub(renumber, answer.text))
+    return Reply(
+        text=text,
+        title=t(lang, "ask_title") + f": {quote(question, 200)}",
+        citations=cite.citations,
+        footer=t(lang, "ask_generated"),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from handlers.model import ChannelAddress
 from handlers.ports import ChartMaker, FeedService, IngestService, StoreProtocol
+from handlers.reader import AnswerReader
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 
@@ -50,3 +51,4 @@ class HandlerContext:
     analyzer: Analyzer | None = None  # for passage-level entities in /grok ask
     feeds: FeedService | None = None  # /grok feeds
     max_results: int = 5
+    reader: AnswerReader | None = None  # /grok ask's generative reader (GROKWATCH_LLM_URL)

@@ -164,6 +164,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ask_title": {"en": "Answer", "fr": "Réponse"},
     "ask_more": {"en": "Also relevant", "fr": "Aussi pertinent"},
+    "ask_generated": {
+        "en": "Written by a language model from the cited passages only.",
+        "fr": "Rédigé par un modèle de langue à partir des seuls passages cités.",
+    },
     "alert_matched": {"en": "Tracked entities", "fr": "Entités suivies"},
     "unknown_outlet": {"en": "unknown outlet", "fr": "média inconnu"},
     "undated": {"en": "undated", "fr": "sans date"},

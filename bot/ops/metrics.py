@@ -118,7 +118,8 @@ class Metrics:
 
         store = self.store
         stats = await store.stats.counters()
-        for key in sorted(set(COUNTERS) | set(stats)):
+        labelled = {k for k in stats if k.startswith(("llm_failure:", "llm_reply:"))}
+        for key in sorted(set(COUNTERS) | (set(stats) - labelled)):
             safe = "".join(c if c.isalnum() or c == "_" else "_" for c in key)
             metric(
                 f"grokwatch_{safe}_total",
@@ -126,6 +127,27 @@ class Metrics:
                 COUNTERS.get(key, f"Count of {key}."),
                 [({}, stats.get(key, 0))],
             )
+        metric(
+            "grokwatch_llm_failures_total",
+            "counter",
+            "Generative reader replies not used, by reason (timeout, connect, http_5xx, "
+            "unknown_citation...); the extractive answer was given instead.",
+            [
+                ({"reason": key.partition(":")[2]}, v)
+                for key, v in sorted(stats.items())
+                if key.startswith("llm_failure:")
+            ],
+        )
+        metric(
+            "grokwatch_llm_replies_total",
+            "counter",
+            "Generative reader outcomes: answer, refusal, fallback, skipped (breaker open).",
+            [
+                ({"outcome": key.partition(":")[2]}, v)
+                for key, v in sorted(stats.items())
+                if key.startswith("llm_reply:")
+            ],
+        )
         k = store.keys
         streams = {
             "ingest": k.ingest_stream,
