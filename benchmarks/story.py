@@ -185,14 +185,18 @@ def evaluate(
     passages: Sequence[Passage],
     ours: Ranker,
     verbose: bool,
+    show: bool = True,
+    failures: bool = False,
 ) -> tuple[Tally, list[float]]:
-    """Ask every question to both rankers; print one line per question, return the tally."""
+    """Ask every question to both rankers; print one line per question (``show``; with
+    ``failures``, each wrong answer: expected, got, why), return the tally."""
     base = LibraryBM25(passages)
     ours.rank("warm up", passages, 1)  # the index is built once, outside the timings
     tally = Tally()
     times: list[float] = []
     print(f"\n== {label}: {len(questions)} questions over {len(passages)} passages")
-    print(f"{'':2} {'ours':6} {'bm25':6} question")
+    if show:
+        print(f"{'':2} {'ours':6} {'bm25':6} question")
     for q in questions:
         start = time.perf_counter()
         ranked = ours.rank(q.question, passages, 5)
@@ -217,6 +221,17 @@ def evaluate(
         top = f"{ranked[0][1]:.2f}" if ranked else "-"
         flags = ("x" if q.cross else " ") + ("?" if q.unanswerable else " ")
         refused = "" if says else " (refused)"
+        if not show:
+            continue
+        if failures and not good:
+            why = (
+                "answered, should refuse"
+                if q.unanswerable
+                else ("refused" if not says else "wrong passage first")
+            )
+            got = ranked[0][0].text[:200] if ranked else "-"
+            print(f"   FAIL {q.question}\n      expected: {q.facts or 'a refusal'}")
+            print(f"      got ({top}): {got}\n      why: {why}")
         print(
             f"{q.lang} {'ok' if good else 'NO':2} {top:>4} {'ok' if good_b else 'NO':4} "
             f"{flags} {q.question}{refused}"
@@ -234,6 +249,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", choices=("sample", "heldout", "all"), default="all")
     parser.add_argument("--llm-url", help="also score the generative reader at this API")
     parser.add_argument("--llm-model", default="default", help="the model name to ask for")
+    parser.add_argument(
+        "--failures", action="store_true", help="print each dev failure: expected, got, why"
+    )
+    parser.add_argument(
+        "--show-test",
+        action="store_true",
+        help="print the test questions too (not while tuning: tune on dev only)",
+    )
     args = parser.parse_args(argv)
 
     catalog = Catalog.load()
@@ -254,7 +277,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for split in ("dev", "test"):
             chosen = [q for q in questions if q.split == split]
-            tally, spent = evaluate(f"held-out {split}", chosen, passages, ours, args.verbose)
+            show = split == "dev" or args.show_test
+            tally, spent = evaluate(
+                f"held-out {split}",
+                chosen,
+                passages,
+                ours,
+                args.verbose and show,
+                show,
+                args.failures and split == "dev",
+            )
             summaries.append((f"held-out {split} ({len(chosen)} questions)", tally))
             if args.llm_url:
                 from benchmarks.llm_reader import score

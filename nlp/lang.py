@@ -1,17 +1,36 @@
-"""Fast language identification for French and English news text.
+"""Language identification for French and English news text.
 
-Scores the words of the text against short lists of function words that are frequent in one
-language and rare in the other, plus a few characteristic spellings (French accented letters
-and elided articles, the English possessive). Enough for a six-word title; a French article
-with an English photo caption stays French because the body outweighs the caption.
+:func:`detect_language` says "fr", "en", "other" (Spanish, Italian, Dutch, German…: a
+language we do not handle) or "und" (no evidence). Texts of four words or more go to
+py3langid (a naive Bayes model over byte n-grams; BSD-3, its model ships inside the wheel,
+nothing is downloaded), restricted to French, English and the languages most often
+mistaken for them, loaded once on first use (about 0.6 s and 120 MB, see
+``benchmarks/entities.py``). Shorter texts (a name, a three-word caption) are decided by
+our own lists of function words frequent in one language and rare in the other, plus a few
+characteristic spellings (French accented letters and elided articles, the English
+possessive), which also break a close call. A French article with an English photo caption
+stays French because the body outweighs the caption; :func:`line_languages` finds such
+captions line by line.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
-from typing import Final
+import threading
+from typing import Any, Final
 
-__all__ = ["detect_language"]
+__all__ = ["HANDLED", "detect_language", "identify"]
+
+logger = logging.getLogger(__name__)
+
+HANDLED: Final = ("fr", "en")
+"""The languages grokwatch analyses; any other is "other"."""
+# py3langid chooses among these: ours, and the languages most often mistaken for them
+_CANDIDATES: Final = ("fr", "en", "es", "it", "pt", "nl", "de", "ca", "ro", "da", "sv", "pl")
+_SHORT: Final = 4  # fewer words than this: our word lists decide
+_SURE: Final = 0.5  # py3langid's probability above which "other" is believed
 
 # Words frequent in one language and (nearly) absent from the other. Words shared by both
 # ("a", "on", "en", "as", "but", "son"...) are left out on purpose.
@@ -249,11 +268,10 @@ _EN_MARKS: Final = re.compile(r"\w's\b|\wn't\b")
 _SAMPLE: Final = 1500
 
 
-def detect_language(text: str) -> str:
-    """Return "fr", "en" or "und" (no evidence, or too close to call)."""
-    sample = text[:_SAMPLE].lower().replace("\u2019", "'")
-    # an elided article is followed by a word: "l'entreprise" counts as French twice
+def _word_vote(sample: str) -> str:
+    """ "fr", "en" or "und" from our word lists (``sample`` lower-cased)."""
     words = _WORD.findall(sample)
+    # an elided article is followed by a word: "l'entreprise" counts as French twice
     fr = float(sum(map(_FR.__contains__, words)) + len(_ELIDED_FR.findall(sample)))
     en = float(sum(map(_EN.__contains__, words)))
     fr += 0.5 * min(len(_FR_ACCENTS.findall(sample)), 20)
@@ -266,3 +284,41 @@ def detect_language(text: str) -> str:
     if en > fr * 1.25 and en >= 1.0:
         return "en"
     return "und"
+
+
+_LOCK: Final = threading.Lock()
+
+
+@functools.cache
+def _identifier() -> Any:
+    """py3langid's identifier over :data:`_CANDIDATES`, loaded once (the model is in the wheel)."""
+    with _LOCK:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        ident.set_languages(list(_CANDIDATES))
+        # the full 97-language matrix is kept only to restrict again later, which we never
+        # do: dropping it saves about 28 MB in every process that detects languages
+        ident._full_model = (ident.nb_ptc, ident.nb_pc, ident.nb_classes)
+        logger.debug("py3langid loaded over %s", ", ".join(_CANDIDATES))
+        return ident
+
+
+def identify(text: str) -> tuple[str, float]:
+    """py3langid's best language among :data:`_CANDIDATES` for ``text``, with its probability."""
+    lang, prob = _identifier().classify(text[:_SAMPLE])
+    return str(lang), float(prob)
+
+
+def detect_language(text: str) -> str:
+    """Return "fr", "en", "other" (a language we do not handle) or "und" (no evidence)."""
+    sample = text[:_SAMPLE].lower().replace("\u2019", "'")
+    vote = _word_vote(sample)
+    if len(_WORD.findall(sample)) < _SHORT:
+        return vote
+    lang, prob = identify(sample)
+    if lang in HANDLED:
+        return lang
+    if prob >= _SURE:
+        return "other"
+    return vote

@@ -67,7 +67,7 @@ class EntityResult:
 class Analysis:
     """What the analyzer says about one document."""
 
-    lang: str  # "fr", "en" or "und"
+    lang: str  # "fr", "en", "other" (a language we do not handle) or "und"
     title: str
     entities: list[EntityResult]
     sentences: list[str] = field(default_factory=list)

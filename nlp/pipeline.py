@@ -167,7 +167,7 @@ class Analyzer:
 
     # --- helpers ---------------------------------------------------------------------------
     def pipeline(self, lang: str) -> Language:
-        """The fast pipeline used for a language ("und" uses the French one)."""
+        """The fast pipeline used for a language ("und" and "other" use the French one)."""
         return self._pipelines.get(lang, self._pipelines["fr"])
 
     @staticmethod
