@@ -26,6 +26,7 @@ from bot.pipeline.stages import STAGES, Pipeline
 from bot.pipeline.supervisor import StageProcesses, worker_argv
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.installations import InstallationRepository, TokenCipher
 from bot.transports import create_transport
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
@@ -259,6 +260,12 @@ class App:
 
     async def remember(self, name: str, value: str) -> None:
         await self.store.stats.remember(name, value)
+
+    def installations(self, cipher: TokenCipher) -> InstallationRepository:
+        return InstallationRepository(self.store.client, self.store.keys, cipher)
+
+    async def forget_tenant(self, tenant: str) -> int:
+        return await self.store.tenants.forget(tenant)
 
     async def ingest(self, paths: list[str], *, wait: bool = True) -> list[IngestOutcome]:
         return await self.ingestor.ingest_paths(paths, wait=wait)

@@ -6,6 +6,8 @@ variable to change, instead of failing later in the middle of a job.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import tomllib
@@ -31,6 +33,20 @@ from pydantic_settings import (
 from handlers.model import BadChannel, ChannelAddress
 
 APP_NAME = "grokwatch"
+# the bot scopes the Slack install flow asks for (docs/slack.md: why each one)
+SLACK_SCOPES = (
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+)
 
 
 class SettingsError(Exception):
@@ -112,6 +128,34 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "GROKWATCH_SLACK_SIGNING_SECRET"),
     )
+    # Slack OAuth mode (many workspaces): set both, and the bot token of each workspace
+    # comes from its installation (GROKWATCH_SLACK_TOKEN_KEY encrypts them in Redis)
+    slack_client_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_CLIENT_ID", "GROKWATCH_SLACK_CLIENT_ID"),
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "GROKWATCH_SLACK_CLIENT_SECRET"),
+    )
+    slack_token_key: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="Fernet key(s) the workspaces' tokens are encrypted with in Redis, "
+        "comma-separated: the first encrypts, all decrypt (rotation)",
+    )
+    slack_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(SLACK_SCOPES),
+        description="the bot scopes the install flow asks for (docs/slack.md says why each)",
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None,
+        description="the public https URL of GROKWATCH_SLACK_REDIRECT_PATH, as in the app's "
+        "Redirect URLs (unset: the one Slack has, if it has only one)",
+    )
+    slack_install_path: str = "/slack/install"  # OAuth mode: where an install starts
+    slack_redirect_path: str = "/slack/oauth_redirect"  # ... and where Slack sends it back
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     ingest_dir: Path | None = Field(
         default=None,
@@ -264,6 +308,68 @@ class Settings(BaseSettings):
             )
         return value.strip() if value else None
 
+    @field_validator("slack_client_secret")
+    @classmethod
+    def _check_client(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if bool(value and value.get_secret_value()) != bool(info.data.get("slack_client_id")):
+            raise ValueError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information → "
+                "App Credentials): set both for the OAuth install flow, or neither"
+            )
+        return value if value and value.get_secret_value() else None
+
+    @field_validator("slack_token_key", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str | SecretStr):
+            raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+            return [k.strip() for k in raw.split(",") if k.strip()]
+        return value
+
+    @field_validator("slack_token_key")
+    @classmethod
+    def _check_token_key(cls, value: list[SecretStr], info: ValidationInfo) -> list[SecretStr]:
+        keygen = (
+            'python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
+        )
+        if info.data.get("slack_client_secret") and not value:
+            raise ValueError(
+                "must be set when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are: every "
+                "workspace's bot token is kept in Redis, encrypted with this key. Generate "
+                f"one with {keygen} and keep it safe (without it the installs are lost)"
+            )
+        for key in value:
+            try:
+                raw = base64.urlsafe_b64decode(key.get_secret_value().encode())
+            except (ValueError, binascii.Error):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "is not a Fernet key (32 url-safe base64-encoded bytes; several keys: "
+                    f"comma-separated, the new one first). Generate one with {keygen}"
+                )
+        return value
+
+    @field_validator("slack_scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("slack_install_path", "slack_redirect_path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"must be a path starting with / (e.g. /slack/install), not {value!r}")
+        return value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Slack runs in OAuth mode (many workspaces, a token per installation)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     @field_validator("ingest_dir")
     @classmethod
     def _check_ingest_dir(cls, value: Path | None) -> Path | None:
@@ -376,7 +482,8 @@ class Settings(BaseSettings):
         names = ["console"]
         if self.discord_token:
             names.append("discord")
-        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+        token = self.slack_bot_token or self.slack_oauth  # one workspace, or installs
+        if token and (self.slack_app_token or self.slack_signing_secret):
             names.append("slack")
         return names
 

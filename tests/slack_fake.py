@@ -17,6 +17,7 @@ answered with Slack's error (`invalid_blocks` with its `errors`, `msg_too_long`,
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -180,6 +181,13 @@ class FakeSlack:
     def _auth(self, method: str, request: web.Request, call: Call) -> dict[str, Any] | None:
         """Slack's answer to a call whose token is missing or not one it issued."""
         if method in _NO_BEARER:
+            # the app's own credentials: HTTP Basic (what slack_sdk sends) or in the body
+            basic = request.headers.get("Authorization", "")
+            if basic.startswith("Basic "):
+                pair = base64.b64decode(basic[6:].strip()).decode(errors="replace")
+                cid, _, secret = pair.partition(":")
+                call.args.setdefault("client_id", cid)
+                call.args.setdefault("client_secret", secret)
             return None
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or not header[7:].strip():

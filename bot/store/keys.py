@@ -295,8 +295,21 @@ class Keys:
 
     # Slack installations (bot.transports.slack.oauth via bot.store.installations)
     def installation(self, team: str) -> str:
-        """hash: a Slack workspace's installation (bot token encrypted, ids, scopes)."""
+        """hash: a Slack workspace's installation (bot token encrypted, ids, scopes).
+        `team` is the workspace id (T…), or the enterprise id (E…) of an org-wide install;
+        fields `bot`, `latest`, `user:<id>`, each a Fernet token of the record's JSON."""
         return self._k("slack", "install", team)
+
+    @property
+    def installations(self) -> str:
+        """set of the `installation` ids (T… or E…) that have one."""
+        return self._k("slack", "installs")
+
+    @property
+    def org_teams(self) -> str:
+        """hash workspace id → enterprise id: the workspaces seen under an org-wide
+        install (an alert to slack:<team>:… finds its org's bot token through it)."""
+        return self._k("slack", "orgteams")
 
     def oauth_state(self, state: str) -> str:
         """string: an OAuth install flow's state, single use (expires)."""

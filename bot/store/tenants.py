@@ -129,8 +129,10 @@ class TenantRepository(Repository):
 
     async def forget(self, tenant: str) -> int:
         """Remove what a tenant set up (it uninstalled the app): every subscription and
-        setting of its channels, its feed links, its registry entry. Its own articles stay
-        visible to nobody else and expire with retention. Returns the channels cleared."""
+        setting of its channels, its feed links, its registry entry, its paused channels
+        and the alerts parked for them (nothing is retried for a tenant that left). Its
+        own articles stay visible to nobody else and expire with retention. Returns the
+        channels cleared."""
         k = self.keys
         channels = set(await self.channels(tenant))
         prefix = tenant + ":"
@@ -138,6 +140,9 @@ class TenantRepository(Repository):
             name = raw.decode()
             if name.startswith(prefix):
                 channels.add(name)
+        paused = {c.decode() for c in await self.r.hkeys(k.paused(tenant))}
+        for channel in sorted(paused - channels):
+            await self.r.delete(k.parked(channel))
         for channel in sorted(channels):
             entities = [e.decode() for e in await self.r.hkeys(k.channel_subs(channel))]
             feeds = [f.decode() for f in await self.r.smembers(k.channel_feeds(channel))]
@@ -152,11 +157,12 @@ class TenantRepository(Repository):
                     k.channel_feeds(channel),
                     k.channel_settings(channel),
                     k.digest(channel),
+                    k.parked(channel),
                 )
                 pipe.zrem(k.digests_due, channel)
                 pipe.srem(k.channels, channel)
                 await pipe.execute()
-        await self.r.delete(k.tenant_channels(tenant))
+        await self.r.delete(k.tenant_channels(tenant), k.paused(tenant))
         await self.r.hdel(k.tenants, tenant)
         logger.warning("tenant %s forgotten: %d channel(s) cleared", tenant, len(channels))
         return len(channels)

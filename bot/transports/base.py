@@ -11,11 +11,14 @@ Owns: `Transport` (what the core holds), `BotCore` (what a transport may call),
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from handlers.context import CommandRequest
 from handlers.model import EntityInfo
 from handlers.reply import Reply
+
+if TYPE_CHECKING:
+    from bot.store.installations import InstallationRepository, TokenCipher
 
 
 class DeliveryError(Exception):
@@ -92,3 +95,11 @@ class BotCore(Protocol):
         """A fact the bot noted about itself (the slash commands' digest, …)."""
 
     async def remember(self, name: str, value: str) -> None: ...
+
+    def installations(self, cipher: TokenCipher) -> InstallationRepository:
+        """The install records of a platform distributed through OAuth (Slack's), sealed
+        with `cipher`."""
+
+    async def forget_tenant(self, tenant: str) -> int:
+        """Remove what a tenant set up, when it uninstalled the app ("slack:<team>"):
+        its channels' subscriptions, settings, feed links and paused alerts."""

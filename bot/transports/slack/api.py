@@ -67,13 +67,18 @@ class _ServerErrorRetryHandler(AsyncRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def web_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
-    """The bot's Web API client (SLACK_BOT_TOKEN), retrying what can be retried.
+def web_client(
+    settings: Settings, *, retries: bool = True, token: str | None = None
+) -> AsyncWebClient:
+    """The bot's Web API client, retrying what can be retried: with `token` (a
+    workspace's bot token, OAuth mode), else SLACK_BOT_TOKEN (one workspace; in OAuth
+    mode none: bolt gives each request's client the token of its workspace).
 
     `retries=False`: the client alerts are posted with. An SDK retry re-posts blindly
     (a 500 can come after Slack posted the message), so posting calls are retried only by
     the delivery engine, which looks for the earlier post first."""
-    assert settings.slack_bot_token is not None
+    if token is None and settings.slack_bot_token and not settings.slack_oauth:
+        token = settings.slack_bot_token.get_secret_value()
     retry: list[AsyncRetryHandler] = (
         [
             AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
@@ -86,7 +91,7 @@ def web_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
     kw: dict[str, Any] = {"retry_handlers": retry, "timeout": TIMEOUT}
     if settings.slack_api_base:
         kw["base_url"] = settings.slack_api_base.rstrip("/") + "/"
-    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), **kw)
+    return AsyncWebClient(token=token, **kw)
 
 
 def error_code(exc: Exception) -> str:

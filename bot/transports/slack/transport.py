@@ -8,6 +8,13 @@
   `@grokwatch <command>` is answered in a thread; the Home tab is `home`. `connected`
   says whether that way in is up now (`/healthz` reads it); a send-only transport
   (`create(..., receive=False)`, for `grokwatch worker --stage deliver`) has none.
+- Workspaces: one (SLACK_BOT_TOKEN), or as many as install the app (OAuth mode, when
+  SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set): bolt serves the install flow at
+  GROKWATCH_SLACK_INSTALL_PATH and GROKWATCH_SLACK_REDIRECT_PATH on the HTTP server (run
+  in Socket Mode too, for those two), keeps each installation in Redis (`oauth`), and
+  authorizes every request with its workspace's token, which the handlers use through
+  the request's `client`. `app_uninstalled` and a revoked bot token remove the
+  installation and what the workspace set up (`core.forget_tenant`).
 - Out: alerts (`send`) are `chat.postMessage` calls, paced per channel, retried on rate
   limits, 5xx and network errors by slack_sdk's retry handlers; a channel the bot lost
   raises a permanent `DeliveryError`, which pauses it. Follow-ups of a story go in the
@@ -33,11 +40,14 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.transports.base import BotCore
+from bot.store.installations import TokenCipher
+from bot.transports.base import BotCore, DeliveryError
 from bot.transports.delivery import Pacer, stable_key, target_address
 from bot.transports.slack.api import (
     LOST_THREAD_ERRORS,
@@ -55,6 +65,7 @@ from bot.transports.slack.commands import (
     to_command,
 )
 from bot.transports.slack.home import HOME_ACTION, home_press, publish_home
+from bot.transports.slack.oauth import Workspaces
 from bot.transports.slack.render import ACTION_PREFIX, render
 from bot.transports.slack.types import (
     AppMentionEvent,
@@ -88,8 +99,17 @@ class SlackTransport:
     name = "slack"
 
     def __init__(self, settings: Settings, core: BotCore, *, receive: bool = True) -> None:
-        if settings.slack_bot_token is None:
-            raise ValueError("SLACK_BOT_TOKEN is not set")
+        self.oauth: Workspaces | None = None  # OAuth mode: the installed workspaces
+        if settings.slack_oauth:
+            keys = [k.get_secret_value() for k in settings.slack_token_key]
+            self.oauth = Workspaces(core.installations(TokenCipher(keys)))
+            if settings.slack_bot_token is not None:
+                logger.warning("Slack: OAuth mode; SLACK_BOT_TOKEN is not used")
+        elif settings.slack_bot_token is None:
+            raise ValueError(
+                "set SLACK_BOT_TOKEN (one workspace), or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (the OAuth install flow, many workspaces)"
+            )
         self.settings = settings
         self.core = core
         self.app_token = (
@@ -103,18 +123,21 @@ class SlackTransport:
         self.receive = receive
         if receive and not self.app_token and not secret:
             raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
+        # OAuth mode: no token here (bolt sets each request's client; alerts: _client_for)
         self.client = web_client(settings)
         self.poster = web_client(settings, retries=False)  # alerts: the engine retries
+        oauth: dict[str, Any] = {}
+        if self.oauth is not None:
+            oauth["oauth_settings"] = self.oauth.oauth_settings(settings)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret,
             request_verification_enabled=secret is not None,
             process_before_response=False,
+            **oauth,
         )
         self.threads = settings.slack_threads
-        self.people = People(
-            self.client, default_lang=settings.language, admin_group=settings.slack_admin_group
-        )
+        self._people: dict[str, People] = {}  # per workspace
         self.pacer = Pacer(settings.slack_min_interval)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
@@ -125,6 +148,10 @@ class SlackTransport:
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(rf"^{ACTION_PREFIX}[a-z_-]+(:\d+)?$"))(self._on_action)
         self.app.action(re.compile(rf"^{HOME_ACTION}[a-z_-]+(:\d+)?$"))(self._on_home_action)
+        if self.oauth is not None:
+            self.app.use(self._note_workspace)
+            self.app.event("app_uninstalled")(self._on_uninstalled)
+            self.app.event("tokens_revoked")(self._on_tokens_revoked)
 
     # -------------------------------------------------------------- lifecycle
     @property
@@ -142,15 +169,22 @@ class SlackTransport:
     async def start(self) -> None:
         if not self.receive:
             return
+        if self.oauth is not None:  # every record opens, and is sealed with the new key
+            await self.oauth.repo.reencrypt()
         if self.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)
             await self._socket.connect_async()
             logger.info("Slack: connected in Socket Mode")
-            return
+            if self.oauth is None:
+                return
         web_app = web.Application()
-        web_app.router.add_post(self.settings.slack_http_path, self._http_events)
+        if not self.app_token:
+            web_app.router.add_post(self.settings.slack_http_path, self._http_events)
+        if self.oauth is not None:
+            web_app.router.add_get(self.settings.slack_install_path, self._http_install)
+            web_app.router.add_get(self.settings.slack_redirect_path, self._http_redirect)
         web_app.router.add_get("/healthz", self._http_health)
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
@@ -187,6 +221,73 @@ class SlackTransport:
     async def _http_health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def _http_install(self, request: web.Request) -> web.Response:
+        """OAuth mode: a redirect to Slack's authorize page, with a new state."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def _http_redirect(self, request: web.Request) -> web.Response:
+        """OAuth mode: Slack sends the installer back with a code and the state; bolt
+        checks the state (this browser's, issued here, unused, fresh), exchanges the code
+        (`oauth.v2.access`) and saves the installation."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    # ---------------------------------------------------------------- installs
+    async def _note_workspace(
+        self, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        assert self.oauth is not None
+        org = bool(context.is_enterprise_install)
+        await self.oauth.seen(context.enterprise_id, context.team_id, org)
+        return await next()
+
+    async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
+        assert self.oauth is not None
+        team = None if context.is_enterprise_install else context.team_id
+        for gone in await self.oauth.uninstalled(context.enterprise_id, team):
+            self._people.pop(gone, None)
+            await self.core.forget_tenant(f"slack:{gone}")
+        logger.warning("Slack: uninstalled from %s", team or context.enterprise_id)
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A revoked bot token is an uninstall for us (a bot app: no user tokens)."""
+        assert self.oauth is not None
+        if (event.get("tokens") or {}).get("bot"):
+            await self._on_uninstalled(context)
+
+    async def _client_for(self, team: str, *, retries: bool = False) -> AsyncWebClient:
+        """The client alerts to workspace `team` go out with (`retries=False`: posting;
+        True: reading and uploads): its installation's bot token in OAuth mode, raising
+        a permanent DeliveryError (the channel pauses) when it has none."""
+        if self.oauth is None:
+            return self.client if retries else self.poster
+        token = await self.oauth.bot_token(team)
+        if token is None:
+            raise DeliveryError(
+                f"grokwatch is not installed in the Slack workspace {team} (any more): "
+                f"install it there again ({self.settings.slack_install_path}), then "
+                "/grok resume",
+                permanent=True,
+            )
+        return web_client(self.settings, retries=retries, token=token)
+
+    def _people_of(self, team: str, client: AsyncWebClient) -> People:
+        """The cached user lookups of workspace `team`, with this request's client."""
+        people = self._people.get(team)
+        if people is None:
+            people = self._people[team] = People(
+                client,
+                default_lang=self.settings.language,
+                admin_group=self.settings.slack_admin_group,
+            )
+        people.client = client
+        return people
+
     def _background(self, work: Awaitable[Any]) -> None:
         async def run() -> None:
             try:
@@ -199,85 +300,122 @@ class SlackTransport:
         task.add_done_callback(self._tasks.discard)
 
     # -------------------------------------------------------------- commands
-    async def _run(self, user_id: str, build: Callable[[str], CommandRequest]) -> Reply:
+    # Every handler works with the request's `client` (bolt's, with the token of the
+    # request's workspace: SLACK_BOT_TOKEN, or its installation's in OAuth mode).
+    async def _run(
+        self,
+        user_id: str,
+        build: Callable[[str], CommandRequest],
+        client: AsyncWebClient,
+        team: str,
+    ) -> Reply:
         """Build the request with the user's locale as the language hint (a ParseError is
         the reply), set whether they may manage, run it through the core."""
-        facts = await self.people.facts(user_id)
+        people = self._people_of(team, client)
+        facts = await people.facts(user_id)
         try:
             request = build(facts.lang)
         except ParseError as exc:
             return Reply.error(str(exc))
         spec = REGISTRY.get(request.name)
         request.can_manage = bool(
-            spec and spec.needs_manage(request.args) and await self.people.may_manage(user_id)
+            spec and spec.needs_manage(request.args) and await people.may_manage(user_id)
         )
         if request.name == "track" and request.can_manage:  # can the bot post there?
-            request.bot_missing = await bot_missing(self.client, request.channel.channel)
+            request.bot_missing = await bot_missing(client, request.channel.channel)
         return await self.core.handle(request)
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()  # the 3-second rule: acknowledge before any Redis or NLP work
         payload = cast(SlashCommandPayload, body)
         channel_id, user_id = payload["channel_id"], payload["user_id"]
-        reply = await self._run(user_id, lambda lang: to_command(payload, lang=lang))
-        await self._respond(respond, reply, channel_id, user_id)
+        team = str(payload.get("team_id") or "")
+        reply = await self._run(user_id, lambda lang: to_command(payload, lang=lang), client, team)
+        await self._respond(respond, reply, channel_id, user_id, client)
         if reply.image:
-            await upload_chart(self.client, channel_id, reply, None)
+            await upload_chart(client, channel_id, reply, None)
 
-    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         mention = cast(AppMentionEvent, event)
         if mention.get("bot_id"):
             return
         team = str(body.get("team_id") or mention.get("team") or "")
         thread = mention.get("thread_ts") or mention["ts"]
-        self._background(self._answer_mention(mention, team, thread))
+        self._background(self._answer_mention(mention, team, thread, client))
 
-    async def _answer_mention(self, mention: AppMentionEvent, team: str, thread: str) -> None:
+    async def _answer_mention(
+        self, mention: AppMentionEvent, team: str, thread: str, client: AsyncWebClient
+    ) -> None:
         user_id, channel_id = mention["user"], mention["channel"]
-        reply = await self._run(user_id, lambda lang: mention_to_command(mention, team, lang=lang))
+        reply = await self._run(
+            user_id, lambda lang: mention_to_command(mention, team, lang=lang), client, team
+        )
         private = reply.ephemeral or reply.kind == "error"
-        await self._post_answer(render(reply), channel_id, user_id, private, thread)
+        await self._post_answer(render(reply), channel_id, user_id, private, thread, client)
         if reply.image:
-            await upload_chart(self.client, channel_id, reply, thread)
+            await upload_chart(client, channel_id, reply, thread)
 
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_action(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         press = message_press(cast(BlockActionsPayload, body))
-        reply = await self._press(press)
+        reply = await self._press(press, client)
         reply.ephemeral = True  # the result of a button is for whoever pressed it
-        await self._respond(respond, reply, press.channel.channel, press.user_id)
+        await self._respond(respond, reply, press.channel.channel, press.user_id, client)
 
-    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("tab", "home") != "home":
             return
-        self._background(self._publish_home(str(body.get("team_id", "")), str(event["user"])))
+        team, user_id = str(body.get("team_id", "")), str(event["user"])
+        self._background(self._publish_home(team, user_id, client))
 
-    async def _on_home_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_home_action(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
         press = home_press(cast(BlockActionsPayload, body))
         if press is None:
             return
-        reply = await self._press(press)
+        reply = await self._press(press, client)
         notice = reply.text or reply.title or ""
-        await self._publish_home(press.channel.scope, press.user_id, notice=notice)
+        await self._publish_home(press.channel.scope, press.user_id, client, notice=notice)
 
-    async def _press(self, press: Press) -> Reply:
-        return await self._run(press.user_id, lambda lang: press_to_command(press, lang=lang))
+    async def _press(self, press: Press, client: AsyncWebClient) -> Reply:
+        return await self._run(
+            press.user_id,
+            lambda lang: press_to_command(press, lang=lang),
+            client,
+            press.channel.scope,
+        )
 
-    async def _publish_home(self, team: str, user_id: str, *, notice: str | None = None) -> None:
-        facts = await self.people.facts(user_id)
-        await publish_home(self.client, self.core, team, user_id, lang=facts.lang, notice=notice)
+    async def _publish_home(
+        self, team: str, user_id: str, client: AsyncWebClient, *, notice: str | None = None
+    ) -> None:
+        facts = await self._people_of(team, client).facts(user_id)
+        await publish_home(client, self.core, team, user_id, lang=facts.lang, notice=notice)
 
     # --------------------------------------------------------------- answers
     async def _respond(
-        self, respond: AsyncRespond, reply: Reply, channel_id: str, user_id: str
+        self,
+        respond: AsyncRespond,
+        reply: Reply,
+        channel_id: str,
+        user_id: str,
+        client: AsyncWebClient,
     ) -> None:
         """A command's answer through its response_url (works in any channel, DMs too);
         without one, through chat.postMessage / chat.postEphemeral."""
         private = reply.ephemeral or reply.kind == "error"
         messages = render(reply)
         if respond.response_url is None or len(messages) > RESPONSE_URL_MAX:
-            await self._post_answer(messages, channel_id, user_id, private, None)
+            await self._post_answer(messages, channel_id, user_id, private, None, client)
             return
         for message in messages:
             result = await respond(
@@ -299,17 +437,16 @@ class SlackTransport:
         user_id: str,
         private: bool,
         thread: str | None,
+        client: AsyncWebClient,
     ) -> None:
         for message in messages:
             try:
                 if private:
-                    await self.client.chat_postEphemeral(
+                    await client.chat_postEphemeral(
                         channel=channel_id, user=user_id, thread_ts=thread, **message
                     )
                 else:
-                    await self.client.chat_postMessage(
-                        channel=channel_id, thread_ts=thread, **message
-                    )
+                    await client.chat_postMessage(channel=channel_id, thread_ts=thread, **message)
             except SLACK_ERRORS as exc:
                 logger.warning("Slack: answer in %s failed: %s", channel_id, exc)
                 return
@@ -323,7 +460,10 @@ class SlackTransport:
         is kept (through `core.mark_sending`) before posting; when a mark is found on a
         retry, the channel's recent history is searched for the key before posting again.
         """
-        channel_id = target_address(target, "slack").channel
+        address = target_address(target, "slack")
+        channel_id = address.channel
+        poster = await self._client_for(address.scope)  # the workspace's token
+        reader = await self._client_for(address.scope, retries=True)
         messages = render(reply)
         key = delivery_key(target, reply)
         threaded = bool(reply.thread_key and self.threads)
@@ -334,7 +474,9 @@ class SlackTransport:
             previous = await self.core.mark_sending(
                 target, f"gw-sent:{key}", json.dumps({"at": time.time(), "thread": thread_ts})
             )
-            if previous is not None and await self._already_posted(channel_id, key, previous):
+            if previous is not None and await self._already_posted(
+                reader, channel_id, key, previous
+            ):
                 logger.info("Slack: alert %s was posted before a crash; not posted again", key)
                 return
             first_ts: str | None = None
@@ -345,7 +487,7 @@ class SlackTransport:
                 if i == 0:
                     kwargs["metadata"] = {"event_type": ALERT_EVENT, "event_payload": {"key": key}}
                 try:
-                    resp = await self._post_alert(channel_id, kwargs)
+                    resp = await self._post_alert(poster, channel_id, kwargs)
                 except SLACK_ERRORS as exc:
                     raise sort_failure(exc, retried=False).error() from None
                 if first_ts is None:
@@ -353,11 +495,13 @@ class SlackTransport:
             if threaded and reply.thread_key and thread_ts is None and first_ts:
                 await self.core.set_thread_ref(target, reply.thread_key, first_ts)
             if reply.image:
-                await upload_chart(self.client, channel_id, reply, thread_ts or first_ts)
+                await upload_chart(reader, channel_id, reply, thread_ts or first_ts)
 
-    async def _post_alert(self, channel_id: str, kwargs: dict[str, Any]) -> AsyncSlackResponse:
+    async def _post_alert(
+        self, poster: AsyncWebClient, channel_id: str, kwargs: dict[str, Any]
+    ) -> AsyncSlackResponse:
         try:
-            return await self.poster.chat_postMessage(channel=channel_id, **kwargs)
+            return await poster.chat_postMessage(channel=channel_id, **kwargs)
         except SlackApiError as exc:
             # the story's first alert was deleted: post at the top level instead
             if "thread_ts" in kwargs and error_code(exc) in LOST_THREAD_ERRORS:
@@ -366,12 +510,14 @@ class SlackTransport:
                     kwargs["thread_ts"],
                     channel_id,
                 )
-                return await self.poster.chat_postMessage(
+                return await poster.chat_postMessage(
                     channel=channel_id, **{k: v for k, v in kwargs.items() if k != "thread_ts"}
                 )
             raise
 
-    async def _already_posted(self, channel_id: str, key: str, mark: str) -> bool:
+    async def _already_posted(
+        self, client: AsyncWebClient, channel_id: str, key: str, mark: str
+    ) -> bool:
         """Is a message with this alert key in the channel (or the thread it went to)?"""
         try:
             info = json.loads(mark)
@@ -379,7 +525,7 @@ class SlackTransport:
             thread = info.get("thread")
             resp: AsyncSlackResponse
             if thread:
-                resp = await self.client.conversations_replies(
+                resp = await client.conversations_replies(
                     channel=channel_id,
                     ts=thread,
                     oldest=oldest,
@@ -387,7 +533,7 @@ class SlackTransport:
                     limit=200,
                 )
             else:
-                resp = await self.client.conversations_history(
+                resp = await client.conversations_history(
                     channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200
                 )
         except (ValueError, TypeError, AttributeError):
