@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from rich.console import Console
 
@@ -214,3 +215,20 @@ async def test_the_channels_that_track_something_are_reachable(
     checks = await gather_checks(tokens, models=False)
     (slack,) = by_name(checks, "slack channels")
     assert slack.ok and "3 channel(s)" in slack.detail
+
+
+async def test_slack_oauth_mode_needs_no_bot_token(settings: Settings) -> None:
+    s = settings.model_copy(
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": "111.222",
+            "slack_client_secret": SecretStr("secret"),
+            "slack_token_key": [SecretStr(Fernet.generate_key().decode())],
+        }
+    )
+    assert s.slack_oauth
+    checks = await gather_checks(s, online=False, models=False)
+    slack = by_name(checks, "Slack")
+    assert len(slack) == 1 and slack[0].ok and "OAuth mode" in slack[0].detail
+    assert "/slack/install" in slack[0].detail
+    assert by_name(checks, "SLACK_BOT_TOKEN") == []

@@ -433,6 +433,18 @@ async def _tokens(
             checks.append(Check("Discord", True, "not configured (set DISCORD_TOKEN to enable)"))
         bot = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
         app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        if not bot and settings.slack_oauth:
+            where = settings.slack_redirect_uri or settings.slack_redirect_path
+            checks.append(
+                Check(
+                    "Slack",
+                    True,
+                    "OAuth mode: each workspace's token comes from the encrypted installation "
+                    f"store; workspaces install at {settings.slack_install_path}, Slack sends "
+                    f"them back to {where}",
+                )
+            )
+            return checks
         if not bot:
             checks.append(Check("Slack", True, "not configured (set SLACK_BOT_TOKEN to enable)"))
             return checks
