@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.reader import GenerativeReader
 from bot.settings import load_settings
-from handlers.reader import ReaderPassage
+from handlers.model import ReaderPassage
 from nlp.retrieval import Passage, Ranker
 
 

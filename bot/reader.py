@@ -26,14 +26,13 @@ import httpx
 
 from bot.settings import Settings
 from bot.store.stats import StatsRepository
-from handlers.reader import ReaderAnswer, ReaderPassage
+from handlers.model import CITATION, ReaderAnswer, ReaderPassage
 from nlp.text import split_sentences
 
 logger = logging.getLogger(__name__)
 
 NO_ANSWER = "NO_ANSWER"
 MAX_ANSWER_CHARS = 1500
-CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _LEADING_CITES = re.compile(r"^((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)\s*")
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
@@ -148,7 +147,7 @@ class Breaker:
 
 
 class GenerativeReader:
-    """`handlers.reader.AnswerReader` over an OpenAI-compatible chat completions API."""
+    """`handlers.ports.AnswerReader` over an OpenAI-compatible chat completions API."""
 
     def __init__(self, settings: Settings, stats: StatsRepository | None = None) -> None:
         assert settings.llm_url is not None

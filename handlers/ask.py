@@ -13,8 +13,8 @@ from collections import OrderedDict
 
 from handlers.context import CommandRequest, HandlerContext
 from handlers.format import day, outlet, quote
-from handlers.model import ArticleRecord
-from handlers.reader import AnswerReader, ReaderPassage
+from handlers.model import CITATION, ArticleRecord, ReaderPassage
+from handlers.ports import AnswerReader
 from handlers.registry import Param, command
 from handlers.reply import Field, Reply, defang
 from handlers.story import Cites
@@ -122,9 +122,6 @@ async def ask(ctx: HandlerContext, req: CommandRequest) -> Reply:
     )
 
 
-_CITED = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
 async def _generate(
     reader: AnswerReader,
     question: str,
@@ -158,7 +155,7 @@ async def _generate(
         arts = dict.fromkeys(cite(articles[given[n - 1].article_id]) for n in numbers)
         return "".join(f"[{a}]" for a in arts)
 
-    text = defang(_CITED.sub(renumber, answer.text))
+    text = defang(CITATION.sub(renumber, answer.text))
     return Reply(
         text=text,
         title=t(lang, "ask_title") + f": {quote(question, 200)}",

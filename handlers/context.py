@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.model import ChannelAddress
-from handlers.ports import ChartMaker, FeedService, IngestService, StoreProtocol
-from handlers.reader import AnswerReader
+from handlers.ports import AnswerReader, ChartMaker, FeedService, IngestService, StoreProtocol
 from nlp.catalog import Catalog
 from nlp.pipeline import Analyzer
 

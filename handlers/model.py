@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from nlp.models import (
@@ -442,3 +442,26 @@ class FeedChange:
     feed: FeedInfo | None = None
     indexed: int = 0  # articles of the backlog indexed by the first poll (no alerts)
     error: str = ""  # why it was refused, or the first poll's problem when ok
+
+
+# /grok ask's optional generative reader (`handlers.ports.AnswerReader`): a citation is
+# written [n] or [n, m], n the place of a given passage counted from 1
+CITATION: Final = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderPassage:
+    """One numbered passage given to the reader (its number is its place, from 1)."""
+
+    text: str
+    outlet: str
+    day: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderAnswer:
+    """A checked reply: an answer whose every sentence cites given passages, or a refusal."""
+
+    kind: Literal["answer", "refusal"]
+    text: str = ""
+    cited: tuple[int, ...] = ()

@@ -18,6 +18,8 @@ from handlers.model import (
     FeedChange,
     FeedInfo,
     IngestOutcome,
+    ReaderAnswer,
+    ReaderPassage,
     SearchHit,
     SourceStat,
     StoryRecord,
@@ -159,3 +161,13 @@ class FeedService(Protocol):
         """Post every new item of a channel's feed there (on) or only its matches (off):
         True if that changed, False if it was so already, None if the channel has no such
         feed."""
+
+
+class AnswerReader(Protocol):
+    """Reads passages for a question; None: no usable reply (use the extractive answer)."""
+
+    def available(self) -> bool: ...
+
+    async def read(
+        self, question: str, lang: str, passages: Sequence[ReaderPassage]
+    ) -> ReaderAnswer | None: ...
